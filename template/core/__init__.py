@@ -1,0 +1,1 @@
+"""Shared, domain-neutral building blocks. Nothing here may import a domain."""
