@@ -1,0 +1,84 @@
+"""Session fixtures: each project is rendered, and each environment installed, once."""
+
+import json
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from pytest_copie.plugin import Copie
+
+from tests.helpers import project_env, run, tool
+
+POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+Render = Callable[[dict[str, object]], Path]
+
+
+@pytest.fixture(scope="session")
+def render(copie_session: Copie) -> Render:
+    """Render the template with these answers (on top of the defaults), once per session."""
+    projects: dict[str, Path] = {}
+
+    def _render(answers: dict[str, object]) -> Path:
+        key = json.dumps(answers, sort_keys=True)
+        if key not in projects:
+            result = copie_session.copy(extra_answers=answers)
+            assert result.exception is None, result.exception
+            assert result.project_dir is not None
+            projects[key] = result.project_dir
+        return projects[key]
+
+    return _render
+
+
+@pytest.fixture(scope="session")
+def install() -> Callable[[Path], Path]:
+    """Install a rendered project's environment with `uv sync`, once per project.
+
+    uv's cache is shared by every project, so after the first install the others
+    take a second or two.
+    """
+    installed: set[Path] = set()
+
+    def _install(project: Path) -> Path:
+        if project not in installed:
+            run([tool("uv"), "sync", "--python", sys.executable], cwd=project)
+            installed.add(project)
+        return project
+
+    return _install
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> str:
+    """URL of the PostgreSQL server the deep tests use; skips when none answers."""
+    try:
+        with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3):
+            pass
+    except psycopg.OperationalError as error:
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {error}")
+    return POSTGRES_ADMIN_URL
+
+
+@pytest.fixture
+def postgres_database(postgres_admin: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    name = f"tmpl_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield postgres_admin.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(postgres_admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'DROP DATABASE IF EXISTS "test_{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
+    """Project environment pointing DATABASE_URL at SQLite or at a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return project_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    url = request.getfixturevalue("postgres_database")
+    return project_env(DATABASE_URL=url)

@@ -1,0 +1,92 @@
+"""Helpers shared by the template's tests: running commands, finding interpreters."""
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
+BIN_DIR = Path(sys.executable).parent
+
+
+def tool(name: str) -> str:
+    """Path of a command installed in the template's own environment (copier, ruff, uv)."""
+    return str(BIN_DIR / name)
+
+
+def project_env(**overrides: str) -> dict[str, str]:
+    """Environment for commands run inside a generated project.
+
+    Drops the template's virtualenv so `uv run` uses the project's own `.venv`,
+    and forbids uv from downloading interpreters (CI has no network for that).
+    """
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "DATABASE_URL"}}
+    env.update(UV_PYTHON_DOWNLOADS="never", UV_NO_PROGRESS="1", PYTHONDONTWRITEBYTECODE="1")
+    env.update(overrides)
+    return env
+
+
+def run(
+    args: Sequence[str],
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess[str]:
+    """Run a command; on an unexpected exit code, fail with its full output."""
+    result = subprocess.run(
+        list(args),
+        cwd=cwd,
+        env=dict(env) if env is not None else project_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"`{' '.join(args)}` exited {result.returncode} in {cwd}\n"
+            f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+        )
+    return result
+
+
+def find_python(version: str) -> str | None:
+    """Path of a working `python<version>` on this machine, from PATH or pyenv, if any."""
+    candidates = [shutil.which(f"python{version}")]
+    pyenv = shutil.which("pyenv")
+    if pyenv:
+        root = subprocess.run([pyenv, "root"], capture_output=True, text=True).stdout.strip()
+        candidates += sorted(Path(root, "versions").glob(f"{version}.*/bin/python{version}"))
+    for candidate in filter(None, candidates):
+        probe = subprocess.run([str(candidate), "--version"], capture_output=True, check=False)
+        if probe.returncode == 0:
+            return str(candidate)
+    return None
+
+
+# Answer sets rendered by the tests: the defaults, the extremes of `domains`,
+# and every other value of every choice question.
+TWELVE_DOMAINS = [
+    "orders",
+    "inventory",
+    "payments",
+    "notifications",
+    "customers",
+    "shipping",
+    "catalog",
+    "categories",
+    "addresses",
+    "analytics",
+    "order_lines",
+    "customer_support_tickets",  # the longest name allowed: 24 characters
+]
+SCENARIOS: dict[str, dict[str, object]] = {
+    "defaults": {},
+    "one-domain": {"domains": ["orders"]},
+    "twelve-domains": {"domains": TWELVE_DOMAINS},
+    "python-3.12": {"python_version": "3.12"},
+    "python-3.11": {"python_version": "3.11"},
+}

@@ -1,0 +1,110 @@
+"""Every answer combination renders to a complete project that passes ruff as rendered."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import Render
+from tests.helpers import SCENARIOS, TWELVE_DOMAINS, run, tool
+
+DOMAIN_FILES = [
+    "__init__.py",
+    "apps.py",
+    "models.py",
+    "services.py",
+    "admin.py",
+    "api/__init__.py",
+    "api/serializers.py",
+    "api/views.py",
+    "api/urls.py",
+    "migrations/__init__.py",
+    "migrations/0001_initial.py",
+    "tests/__init__.py",
+    "tests/test_services.py",
+    "tests/test_api.py",
+]
+JINJA_LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
+
+
+def project_files(project: Path) -> list[Path]:
+    return [p for p in project.rglob("*") if p.is_file() and ".git" not in p.parts]
+
+
+@pytest.fixture(params=list(SCENARIOS), scope="module")
+def scenario(request: pytest.FixtureRequest, render: Render) -> tuple[dict[str, object], Path]:
+    answers = SCENARIOS[request.param]
+    return answers, render(answers)
+
+
+def test_ruff_check_passes_as_rendered(scenario: tuple[dict[str, object], Path]) -> None:
+    _, project = scenario
+    run([tool("ruff"), "check", "--no-cache", "."], cwd=project)
+
+
+def test_ruff_format_check_passes_as_rendered(scenario: tuple[dict[str, object], Path]) -> None:
+    _, project = scenario
+    run([tool("ruff"), "format", "--check", "--no-cache", "."], cwd=project)
+
+
+def test_nothing_is_left_unrendered(scenario: tuple[dict[str, object], Path]) -> None:
+    _, project = scenario
+    leftovers = [
+        f"{path.relative_to(project)}: {match.group()}"
+        for path in project_files(project)
+        for match in [JINJA_LEFTOVER.search(path.read_text()) or JINJA_LEFTOVER.search(str(path))]
+        if match
+    ]
+    assert leftovers == []
+    assert not [p for p in project_files(project) if p.suffix == ".jinja"]
+
+
+def test_each_domain_is_a_complete_app(scenario: tuple[dict[str, object], Path]) -> None:
+    answers, project = scenario
+    domains = answers.get("domains", ["orders", "inventory", "payments", "notifications"])
+    assert sorted(p.name for p in (project / "apps").iterdir() if p.is_dir()) == sorted(domains)
+    for domain in domains:
+        missing = [f for f in DOMAIN_FILES if not (project / "apps" / domain / f).is_file()]
+        assert missing == [], f"apps/{domain} lacks {missing}"
+        apps_py = (project / "apps" / domain / "apps.py").read_text()
+        assert f'name = "apps.{domain}"' in apps_py
+        assert f'label = "{domain}"' in apps_py
+
+
+def test_answers_file_records_the_answers(scenario: tuple[dict[str, object], Path]) -> None:
+    answers, project = scenario
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    for question, answer in answers.items():
+        assert recorded[question] == answer
+    assert "_src_path" in recorded
+    assert "model_names" not in recorded, "computed values must not be recorded"
+
+
+def test_template_infrastructure_stays_out_of_projects(render: Render) -> None:
+    project = render({})
+    for name in ("copier.yml", "hooks", "tests/test_render.py", "template"):
+        assert not (project / name).exists(), f"{name} leaked into the project"
+
+
+@pytest.mark.parametrize(
+    ("domain", "model"),
+    [
+        ("orders", "Order"),
+        ("inventory", "Inventory"),
+        ("categories", "Category"),
+        ("addresses", "Address"),
+        ("order_lines", "OrderLine"),
+        ("customer_support_tickets", "CustomerSupportTicket"),
+    ],
+)
+def test_starter_model_is_named_after_the_domain(render: Render, domain: str, model: str) -> None:
+    models_py = render({"domains": TWELVE_DOMAINS}) / "apps" / domain / "models.py"
+    assert f"class {model}(TimeStampedModel):" in models_py.read_text()
+
+
+def test_python_version_answer_is_recorded(render: Render) -> None:
+    for version in ("3.11", "3.12", "3.13"):
+        answers = {"python_version": version} if version != "3.13" else {}
+        recorded = yaml.safe_load((render(answers) / ".copier-answers.yml").read_text())
+        assert recorded["python_version"] == version
