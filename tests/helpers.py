@@ -19,10 +19,12 @@ def tool(name: str) -> str:
 def project_env(**overrides: str) -> dict[str, str]:
     """Environment for commands run inside a generated project.
 
-    Drops the template's virtualenv so `uv run` uses the project's own `.venv`,
-    and forbids uv from downloading interpreters (CI has no network for that).
+    Drops the template's virtualenv so `uv run` uses the project's own `.venv`, puts
+    the template's tools (uv, copier) on PATH as a user's shell would have them, and
+    forbids uv from downloading interpreters (CI has no network for that).
     """
     env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "DATABASE_URL"}}
+    env["PATH"] = os.pathsep.join([str(BIN_DIR), env.get("PATH", "")])
     env.update(UV_PYTHON_DOWNLOADS="never", UV_NO_PROGRESS="1", PYTHONDONTWRITEBYTECODE="1")
     env.update(overrides)
     return env
