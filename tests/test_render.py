@@ -28,8 +28,17 @@ DOMAIN_FILES = [
 JINJA_LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
 
 
+# What installing and running a project adds; the deep tier shares these renders.
+NOT_RENDERED = {".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache", "uv.lock"}
+
+
 def project_files(project: Path) -> list[Path]:
-    return [p for p in project.rglob("*") if p.is_file() and ".git" not in p.parts]
+    """The files Copier rendered into the project."""
+    return [
+        path
+        for path in project.rglob("*")
+        if path.is_file() and NOT_RENDERED.isdisjoint(path.relative_to(project).parts)
+    ]
 
 
 @pytest.fixture(params=list(SCENARIOS), scope="module")
