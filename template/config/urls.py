@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from config.domains import DOMAINS, has_api
+from core.domains import DOMAINS, has_api
 from core.views import health
 
 urlpatterns = [
