@@ -8,8 +8,9 @@ check reads the resolved models from the app registry.
 import inspect
 import re
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from django.apps import AppConfig, apps
 from django.core.checks import CheckMessage, Error
@@ -31,7 +32,9 @@ MODEL_SIGNALS = (
 
 
 def check_model_relations(
-    app_configs: list[AppConfig] | None = None, **kwargs: object
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
 ) -> list[CheckMessage]:
     """Relation fields and signal receivers that reach another domain's models undeclared."""
     domains = {

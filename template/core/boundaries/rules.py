@@ -106,9 +106,9 @@ def check_cycles(
         for target in declaration.depends_on:
             evidence[(declaration.domain, target)] = f"declared in {declaration.config_file}"
     for found in sorted(imports):
-        source, target = domain_of(found.importer), domain_of(found.imported)
-        if source and target and source != target:
-            evidence[(source, target)] = f"{found.location} imports {found.imported}"
+        importer, imported = domain_of(found.importer), domain_of(found.imported)
+        if importer and imported and importer != imported:
+            evidence[(importer, imported)] = f"{found.location} imports {found.imported}"
 
     violations = []
     for cycle in find_cycles(evidence):

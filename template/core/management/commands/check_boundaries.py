@@ -4,8 +4,6 @@ Rules 1-4 (imports) run through import-linter with the project's configuration i
 pyproject.toml; rule 5 (model relations) through Django's system check framework.
 """
 
-from typing import ClassVar
-
 import importlinter.api  # noqa: F401  (configures import-linter, as its CLI does)
 from django.core import checks
 from django.core.management.base import BaseCommand, CommandError
@@ -15,7 +13,7 @@ from importlinter.application.use_cases import lint_imports
 class Command(BaseCommand):
     help = "Check the boundaries between domains: imports and model relations."
     # Only the boundary checks below; `manage.py check` runs the rest.
-    requires_system_checks: ClassVar[list[str]] = []
+    requires_system_checks = ()
 
     def handle(self, *args: object, **options: object) -> None:
         # The use case behind the `lint-imports` CLI: the CLI itself would replace
