@@ -97,4 +97,6 @@ SCENARIOS: dict[str, dict[str, object]] = {
     "twelve-domains": {"domains": TWELVE_DOMAINS},
     "python-3.12": {"python_version": "3.12"},
     "python-3.11": {"python_version": "3.11"},
+    "gitlab-ci": {"ci": "gitlab"},
+    "redis-cache": {"use_redis_cache": True},
 }
