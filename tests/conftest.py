@@ -16,6 +16,10 @@ POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 Render = Callable[[dict[str, object]], Path]
 
+# What each render contained when Copier (and its post-copy task) finished, before
+# the deep tier installed, ran and collected anything in it.
+RENDERED_FILES: dict[Path, list[Path]] = {}
+
 
 @pytest.fixture(scope="session")
 def render(copie_session: Copie) -> Render:
@@ -29,6 +33,11 @@ def render(copie_session: Copie) -> Render:
             assert result.exception is None, result.exception
             assert result.project_dir is not None
             projects[key] = result.project_dir
+            RENDERED_FILES[result.project_dir] = sorted(
+                path
+                for path in result.project_dir.rglob("*")
+                if path.is_file() and ".git" not in path.relative_to(result.project_dir).parts
+            )
         return projects[key]
 
     return _render

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import Render
+from tests.conftest import RENDERED_FILES, Render
 from tests.helpers import SCENARIOS, TWELVE_DOMAINS, run, tool
 
 DOMAIN_FILES = [
@@ -25,20 +25,14 @@ DOMAIN_FILES = [
     "tests/test_services.py",
     "tests/test_api.py",
 ]
-JINJA_LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
-
-
-# What installing and running a project adds; the deep tier shares these renders.
-NOT_RENDERED = {".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache", "uv.lock"}
+# A Jinja variable, block or comment left in the output; GitHub Actions' own
+# `${{ expression }}` and Python's `}}` are not.
+JINJA_LEFTOVER = re.compile(r"(?<!\$)\{\{ ?[A-Za-z_]|\{%|%\}|\{#")
 
 
 def project_files(project: Path) -> list[Path]:
     """The files Copier rendered into the project."""
-    return [
-        path
-        for path in project.rglob("*")
-        if path.is_file() and NOT_RENDERED.isdisjoint(path.relative_to(project).parts)
-    ]
+    return RENDERED_FILES[project]
 
 
 @pytest.fixture(params=list(SCENARIOS), scope="module")
