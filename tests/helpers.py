@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -99,4 +100,25 @@ SCENARIOS: dict[str, dict[str, object]] = {
     "python-3.11": {"python_version": "3.11"},
     "gitlab-ci": {"ci": "gitlab"},
     "redis-cache": {"use_redis_cache": True},
+    "celery": {"worker": "celery"},
+    "no-worker": {"worker": "none"},
 }
+
+
+def redis_commands(*commands: list[str]) -> bytes:
+    """Send commands to the Redis server on 127.0.0.1:6379 over one connection."""
+    encoded = b"".join(
+        f"*{len(words)}\r\n".encode()
+        + b"".join(f"${len(word)}\r\n{word}\r\n".encode() for word in words)
+        for words in commands
+    )
+    with socket.create_connection(("127.0.0.1", 6379), timeout=2) as connection:
+        connection.sendall(encoded)
+        return connection.recv(1024)
+
+
+def redis_available() -> bool:
+    try:
+        return redis_commands(["PING"]).startswith(b"+PONG")
+    except OSError:
+        return False

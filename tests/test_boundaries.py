@@ -37,11 +37,14 @@ class Project:
         return existing.count("\n") + 1
 
     def declare(self, domain: str, setting: str, *targets: str) -> None:
+        """Replace the domain's declaration of `setting` with exactly `targets`."""
         apps_py = self.root / "apps" / domain / "apps.py"
-        before = f"    {setting}: tuple[str, ...] = ()"
-        assert before in apps_py.read_text()
-        after = f"    {setting}: tuple[str, ...] = ({''.join(f'{t!r}, ' for t in targets)})"
-        apps_py.write_text(apps_py.read_text().replace(before, after))
+        declaration = re.compile(rf"^    {setting}: tuple\[str, \.\.\.\] = \(.*\)$", re.M)
+        assert declaration.search(apps_py.read_text())
+        value = f"({''.join(f'{target!r}, ' for target in targets)})"
+        apps_py.write_text(
+            declaration.sub(f"    {setting}: tuple[str, ...] = {value}", apps_py.read_text())
+        )
 
     def manage(self, *args: str, check: bool = False) -> tuple[int, str]:
         result = run(
@@ -205,4 +208,20 @@ def test_signal_receiver_on_another_domains_model_is_reported(project: Project) 
     assert code == 1
     assert_reported(
         report, "apps/orders/receivers.py:7", "model-relations", "post_save", "'inventory'"
+    )
+
+
+def test_subscription_to_an_undeclared_domain_is_reported(project: Project) -> None:
+    handlers = (project.root / "apps" / "inventory" / "handlers.py").read_text()
+    line = handlers.splitlines().index("from apps.orders.events import OrderCreated") + 1
+    project.declare("inventory", "depends_on")
+
+    code, report = project.manage("check_boundaries")
+
+    assert code == 1
+    assert_reported(
+        report,
+        f"apps/inventory/handlers.py:{line}",
+        "declared-dependency",
+        "'inventory' uses 'orders' (apps.orders.events)",
     )

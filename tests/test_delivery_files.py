@@ -47,8 +47,14 @@ def test_compose_file_follows_the_compose_specification(
         cwd=project)  # fmt: skip
     compose = yaml.safe_load((project / "compose.yaml").read_text())
 
-    expected = {"app", "postgres"} | ({"redis"} if answers.get("use_redis_cache") else set())
+    worker = answers.get("worker", "django-q2")
+    expected = {"app", "postgres"}
+    expected |= {"worker"} if worker != "none" else set()
+    expected |= {"redis"} if answers.get("use_redis_cache") or worker == "celery" else set()
     assert set(compose["services"]) == expected
+    if worker != "none":
+        assert "resubmit_events" in compose["services"]["worker"]["command"][-1]
+        assert compose["services"]["worker"]["image"] == compose["services"]["app"]["image"]
     app = compose["services"]["app"]
     assert app["depends_on"]["postgres"] == {"condition": "service_healthy"}
     assert "/health/" in " ".join(app["healthcheck"]["test"])

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from tests.conftest import Render
-from tests.helpers import SCENARIOS, project_env, run
+from tests.helpers import SCENARIOS, project_env, redis_available, run
 
 pytestmark = pytest.mark.project
 
@@ -66,15 +66,6 @@ def run_ci_commands(steps: list[Step], project: Path, env: dict[str, str]) -> li
             f"CI step '{name}' failed: {command}\n{result.stdout}\n{result.stderr}"
         )
     return [name for name, _, _ in steps]
-
-
-def redis_available() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=2) as connection:
-            connection.sendall(b"PING\r\n")
-            return connection.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
 
 
 def test_github_workflow_steps_pass_in_order(

@@ -14,6 +14,7 @@ DOMAIN_FILES = [
     "apps.py",
     "models.py",
     "services.py",
+    "events.py",
     "admin.py",
     "api/__init__.py",
     "api/serializers.py",

@@ -1,5 +1,9 @@
+import uuid
+
 from django.contrib.auth.models import AbstractUser
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 
 
 class TimeStampedModel(models.Model):
@@ -18,3 +22,30 @@ class User(AbstractUser):
     Django recommends a custom user model even when it adds nothing yet: switching
     later means rewriting migrations. Add profile fields here when you need them.
     """
+
+
+class EventPublication(models.Model):
+    """One durable delivery of a domain event to one subscriber (see core.events)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event_name = models.CharField(max_length=255)
+    payload = models.JSONField(encoder=DjangoJSONEncoder)
+    subscriber = models.CharField(max_length=255)
+    published_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = (
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(completed_at__isnull=True),
+                name="core_event_publication_due",
+            ),
+        )
+
+    def __str__(self) -> str:
+        state = "complete" if self.completed_at else f"pending after {self.attempts} attempts"
+        return f"{self.event_name} -> {self.subscriber} ({state})"
