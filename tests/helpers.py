@@ -62,6 +62,13 @@ def run(
     return result
 
 
+def writable_copy(installed: Path, destination: Path) -> Path:
+    """A copy of an installed project to change freely; it keeps using the original's
+    `.venv` (the project is not installed into it, so any copy can share it)."""
+    shutil.copytree(installed, destination, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
+    return destination
+
+
 def find_python(version: str) -> str | None:
     """Path of a working `python<version>` on this machine, from PATH or pyenv, if any."""
     candidates = [shutil.which(f"python{version}")]
@@ -102,6 +109,8 @@ SCENARIOS: dict[str, dict[str, object]] = {
     "redis-cache": {"use_redis_cache": True},
     "celery": {"worker": "celery"},
     "no-worker": {"worker": "none"},
+    # The event example ties the first and last domains: both at the longest name.
+    "long-names": {"domains": ["customer_support_tickets", "warehouse_stock_movement"]},
 }
 
 

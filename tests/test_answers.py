@@ -155,7 +155,8 @@ def test_interactive_prompt_explains_a_bad_domain_and_asks_again(tmp_path: Path)
 
     child.send("\x15")
     child.send("[orders, payments]\r")
-    for question_help in ("Python version", "Where the CI pipeline runs", "Add Redis"):
+    for question_help in ("Python version", "Where the CI pipeline runs", "Background worker",
+                          "Add Redis"):  # fmt: skip
         child.expect(question_help)
         child.send("\r")
     child.expect(pexpect.EOF, timeout=60)

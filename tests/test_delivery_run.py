@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from tests.conftest import Render
-from tests.helpers import SCENARIOS, project_env, redis_available, run
+from tests.helpers import SCENARIOS, project_env, redis_available, run, writable_copy
 
 pytestmark = pytest.mark.project
 
@@ -162,13 +162,16 @@ def test_deployment_checks_pass_with_production_settings(
 
 
 def test_production_refuses_to_start_without_a_secret_key(
-    render: Render, install: Callable[[Path], Path]
+    render: Render, install: Callable[[Path], Path], tmp_path: Path
 ) -> None:
-    project = install(render({}))
+    installed = install(render({}))
+    project = writable_copy(installed, tmp_path / "project")
+    (project / ".env").unlink()  # the generated .env holds a key: none must come from anywhere
     env = production_env()
     del env["DJANGO_SECRET_KEY"]
 
-    result = run(["uv", "run", "python", "manage.py", "check"], cwd=project, env=env, check=False)
+    python = str(installed / ".venv" / "bin" / "python")
+    result = run([python, "manage.py", "check"], cwd=project, env=env, check=False)
 
     assert result.returncode != 0
     assert "Set the DJANGO_SECRET_KEY environment variable" in result.stderr

@@ -5,7 +5,6 @@ failing handlers are retried.
 
 import os
 import secrets
-import shutil
 import signal
 import subprocess
 import time
@@ -17,7 +16,7 @@ import pytest
 import yaml
 
 from tests.conftest import Render
-from tests.helpers import project_env, redis_available, redis_commands, run
+from tests.helpers import project_env, redis_available, redis_commands, run, writable_copy
 
 pytestmark = pytest.mark.project
 
@@ -115,8 +114,7 @@ def project(
             pytest.skip("Redis (Celery's broker) is not reachable at 127.0.0.1:6379")
         flush_celery_broker()
     installed = install(render({"worker": worker, "domains": ["orders", "inventory"]}))
-    copy = tmp_path / "project"
-    shutil.copytree(installed, copy, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
+    copy = writable_copy(installed, tmp_path / "project")
     project = WorkerProject(copy, installed / ".venv", postgres_database, worker)
     project.manage("migrate", "--no-input")
     yield project
