@@ -98,6 +98,10 @@ def test_command_line_refuses_a_bad_domain_with_exit_code_1(
         ({"project_name": "   "}, "The project name cannot be empty"),
         ({"project_description": "A \\ B"}, "The description cannot contain"),
         ({"python_version": "3.9"}, "'3.9' is not in ['3.13', '3.12', '3.11']"),
+        (
+            {"events_example_subscriber": "orders"},
+            "'orders' is not one of the other domains: pick one of inventory, payments,",
+        ),
     ],
 )
 def test_bad_project_answer_is_refused(tmp_path: Path, data: dict[str, str], message: str) -> None:
@@ -155,6 +159,8 @@ def test_interactive_prompt_explains_a_bad_domain_and_asks_again(tmp_path: Path)
 
     child.send("\x15")
     child.send("[orders, payments]\r")
+    child.expect("which domain reacts")
+    child.send("\r")
     for question_help in ("Python version", "Where the CI pipeline runs", "Background worker",
                           "Add Redis"):  # fmt: skip
         child.expect(question_help)

@@ -46,9 +46,9 @@ class Project:
             declaration.sub(f"    {setting}: tuple[str, ...] = {value}", apps_py.read_text())
         )
 
-    def last_domain(self) -> str:
+    def events_example_subscriber(self) -> str:
         answers = yaml.safe_load((self.root / ".copier-answers.yml").read_text())
-        return str(answers["domains"][-1])
+        return str(answers["events_example_subscriber"])
 
     def manage(self, *args: str, check: bool = False) -> tuple[int, str]:
         result = run(
@@ -215,7 +215,7 @@ def test_signal_receiver_on_another_domains_model_is_reported(project: Project) 
 
 
 def test_subscription_to_an_undeclared_domain_is_reported(project: Project) -> None:
-    subscriber = project.last_domain()  # the generated example subscribes to OrderCreated
+    subscriber = project.events_example_subscriber()  # it subscribes to OrderCreated
     handlers = (project.root / "apps" / subscriber / "handlers.py").read_text()
     line = handlers.splitlines().index("from apps.orders.events import OrderCreated") + 1
     project.declare(subscriber, "depends_on")

@@ -230,14 +230,11 @@ def test_dropping_an_edited_domain_stops_and_loses_nothing(
 
 def test_confirmed_removal_deletes_only_that_domain(template_repo: Path, tmp_path: Path) -> None:
     project = generate(template_repo, tmp_path / "shop", "0.2.0")
+    answers = {"domains": ["orders", "inventory"], "remove_domains": ["payments"]}
 
-    update(
-        project,
-        data={"domains": ["orders", "inventory"], "remove_domains": ["payments"]},
-        vcs_ref="0.2.0",
-    )
+    update(project, data=answers, vcs_ref="0.2.0")
 
-    assert not (project / "apps" / "payments").exists()
+    assert not (project / "apps" / "payments").exists()  # with the events example it held
     assert (project / "apps" / "orders" / "services.py").is_file()
     assert "remove_domains" not in (project / ".copier-answers.yml").read_text()
 
