@@ -10,15 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-
-def inside_git_work_tree() -> bool:
-    result = subprocess.run(
-        ["git", "rev-parse", "--is-inside-work-tree"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return result.returncode == 0 and result.stdout.strip() == "true"
+from git_repository import inside_git_work_tree
 
 
 def init_git() -> None:

@@ -10,12 +10,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from git_repository import inside_git_work_tree
+
 
 def main() -> None:
-    in_project = subprocess.run(
-        ["git", "rev-parse", "--is-inside-work-tree"], capture_output=True, check=False
-    )
-    if in_project.returncode != 0 or not Path("uv.lock").exists():
+    if not inside_git_work_tree() or not Path("uv.lock").exists():
         return
     if shutil.which("uv") is None:
         print("uv not found: run `uv lock` so uv.lock matches the updated pyproject.toml.")
