@@ -1,6 +1,7 @@
 """Helpers shared by the template's tests: running commands, finding interpreters."""
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -35,6 +36,16 @@ def project_env(**overrides: str) -> dict[str, str]:
     )
     env.update(overrides)
     return env
+
+
+def production_env(**overrides: str) -> dict[str, str]:
+    """Project environment with production settings, as the image runs them."""
+    return project_env(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="shop.example.com",
+        **overrides,
+    )
 
 
 def run(

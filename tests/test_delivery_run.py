@@ -21,7 +21,14 @@ import pytest
 import yaml
 
 from tests.conftest import Render
-from tests.helpers import SCENARIOS, project_env, redis_available, run, writable_copy
+from tests.helpers import (
+    SCENARIOS,
+    production_env,
+    project_env,
+    redis_available,
+    run,
+    writable_copy,
+)
 
 pytestmark = pytest.mark.project
 
@@ -135,15 +142,6 @@ def test_redis_cache_is_used_when_chosen(
     ).stdout  # fmt: skip
 
     assert key in stored, "the cache must write to Redis when REDIS_URL is set"
-
-
-def production_env(**overrides: str) -> dict[str, str]:
-    return project_env(
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="shop.example.com",
-        **overrides,
-    )
 
 
 def test_deployment_checks_pass_with_production_settings(

@@ -4,7 +4,6 @@ failing handlers are retried.
 """
 
 import os
-import secrets
 import signal
 import subprocess
 import time
@@ -16,7 +15,7 @@ import pytest
 import yaml
 
 from tests.conftest import Render
-from tests.helpers import project_env, redis_available, redis_commands, run, writable_copy
+from tests.helpers import production_env, redis_available, redis_commands, run, writable_copy
 
 pytestmark = pytest.mark.project
 
@@ -33,10 +32,7 @@ class WorkerProject:
         self.database = database
         self.markers = root / "markers"
         self.markers.mkdir()
-        self.env = project_env(
-            DJANGO_SETTINGS_MODULE="config.settings.production",  # as in the image
-            DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-            DJANGO_ALLOWED_HOSTS="localhost",
+        self.env = production_env(
             DATABASE_URL=database,
             CELERY_BROKER_URL=CELERY_BROKER,
             EVENTS_RETRY_SECONDS="0",

@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import signals
 
 from core.boundaries.rules import domain_of
-from core.domains import BASE_DIR, declaration_of
+from core.domains import BASE_DIR, Declaration, declaration_of
 
 MODEL_SIGNALS = (
     signals.pre_init,
@@ -45,18 +45,24 @@ def check_model_relations(
     return [*relation_errors(domains), *signal_errors(domains)]
 
 
+def undeclared_reach(source: str, target: str, domains: dict[str, AppConfig]) -> Declaration | None:
+    """The source domain's declaration when reaching `target`'s models breaks the rule."""
+    if source == target or source not in domains or target not in domains:
+        return None
+    declaration = declaration_of(source, type(domains[source]))
+    return None if target in declaration.model_relations_to else declaration
+
+
 def relation_errors(domains: dict[str, AppConfig]) -> Iterator[Error]:
     for label, config in domains.items():
-        declaration = declaration_of(label, type(config))
         for model in config.get_models():
             for field in (*model._meta.local_fields, *model._meta.local_many_to_many):
                 target = field.related_model if field.is_relation else None
                 if target is None or isinstance(target, str):
                     continue  # not a relation, or unresolved (Django's own checks report it)
                 target_label = target._meta.app_label
-                if target_label == label or target_label not in domains:
-                    continue
-                if target_label in declaration.model_relations_to:
+                declaration = undeclared_reach(label, target_label, domains)
+                if declaration is None:
                     continue
                 yield Error(
                     f"{field_location(model, field.name)}: [model-relations] "
@@ -82,10 +88,8 @@ def signal_errors(domains: dict[str, AppConfig]) -> Iterator[Error]:
                 continue
             source = domain_of(receiver.__module__)
             target_label = sender._meta.app_label
-            if source not in domains or target_label == source or target_label not in domains:
-                continue
-            declaration = declaration_of(source, type(domains[source]))
-            if target_label in declaration.model_relations_to:
+            declaration = undeclared_reach(source or "", target_label, domains)
+            if declaration is None:
                 continue
             yield Error(
                 f"{code_location(receiver)}: [model-relations] {receiver.__qualname__} in "

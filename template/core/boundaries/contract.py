@@ -13,7 +13,7 @@ import grimp
 from importlinter import Contract, ContractCheck, fields, output
 
 from core.boundaries.rules import Import, Violation, check_cycles, check_imports, domain_of
-from core.domains import BASE_DIR, discover_domains, load_declarations
+from core.domains import BASE_DIR, load_declarations
 
 
 class DomainBoundariesContract(Contract):
@@ -24,7 +24,7 @@ class DomainBoundariesContract(Contract):
     public_modules = fields.ListField(subfield=fields.StringField())
 
     def check(self, graph: grimp.ImportGraph, verbose: bool) -> ContractCheck:
-        declarations = load_declarations(discover_domains())
+        declarations = load_declarations()
         imports = sorted(cross_domain_imports(graph))
         public = frozenset(cast("list[str]", self.public_modules))
         violations = check_imports(imports, declarations, public)
