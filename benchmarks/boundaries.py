@@ -1,17 +1,27 @@
-"""Time the boundary check of generated projects with 10, 50 and 200 domains.
+"""Time the boundary check of generated projects with 50, 200 and 500 domains.
 
-Beside the project's own command it times plain import-linter (built-in contracts,
-one `independence` contract over all domains plus `forbidden` for core) and tach
-(one module per domain, `services` as the interface): the references it is measured
-against, installed here only. Each figure is the median wall time of several runs,
-after one warm-up run that fills the tools' caches, with bytecode compiled as in a
-developer's environment.
+Beside the project's own command (`python manage.py check_boundaries`, every rule) it
+times tach, the reference, configured to match the project's declarations: one module
+per domain depending on what its `apps.py` declares, `services` and `events` as the
+interface, `core` a utility that may import no domain, no cycles. Plain import-linter
+(an `independence` contract over all domains, ignoring the declared dependencies, and
+a `forbidden` one for core) shows what an import graph alone costs. tach and
+import-linter are installed in a separate environment, never in the project.
 
-    uv run python benchmarks/boundaries.py [--sizes 10 50 200] [--runs 5]
+Each figure is the median wall time of several runs after one warm-up run that fills
+the tools' caches (the boundary check's own cache included), the tools taking turns,
+with bytecode compiled as in a developer's environment. "no cache" runs the check
+with `--no-cache`, as a first run or a CI job without a restored cache does. Every
+tool must pass on the generated project, so a broken configuration stops the script
+instead of timing it.
+
+    uv run python benchmarks/boundaries.py [--sizes 50 200 500] [--runs 5]
 """
 
 import argparse
+import ast
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -22,7 +32,7 @@ from pathlib import Path
 from copier import run_copy
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
-TACH = "tach==0.35.3"
+REFERENCES = ["tach==0.35.3", "import-linter==2.16"]
 
 
 def generate(size: int, destination: Path) -> Path:
@@ -36,77 +46,109 @@ def generate(size: int, destination: Path) -> Path:
         skip_tasks=True,
         quiet=True,
     )
-    write_plain_importlinter(destination, domains)
-    write_tach(destination, domains)
+    depends_on = {domain: declared_dependencies(destination, domain) for domain in domains}
+    write_tach(destination, depends_on)
+    write_plain_importlinter(destination, depends_on)
     return destination
 
 
-def write_plain_importlinter(project: Path, domains: list[str]) -> None:
-    modules = "\n".join(f"    apps.{d}" for d in domains)
+def declared_dependencies(project: Path, domain: str) -> list[str]:
+    """The literal `depends_on` tuple of the domain's AppConfig."""
+    source = (project / "apps" / domain / "apps.py").read_text()
+    match = re.search(r"^    depends_on: tuple\[str, \.\.\.\] = (\(.*\))$", source, re.M)
+    assert match, f"no depends_on in apps/{domain}/apps.py"
+    return list(ast.literal_eval(match.group(1)))
+
+
+def write_tach(project: Path, depends_on: dict[str, list[str]]) -> None:
+    modules = "".join(
+        f'\n[[modules]]\npath = "apps.{domain}"\n'
+        f"depends_on = {['core', *(f'apps.{t}' for t in targets)]!r}\n".replace("'", '"')
+        for domain, targets in depends_on.items()
+    )
+    interfaces = ", ".join(f'"apps.{domain}"' for domain in depends_on)
+    (project / "tach.toml").write_text(
+        'source_roots = ["."]\nexclude = [".venv", "**/__pycache__"]\n'
+        "forbid_circular_dependencies = true\n"
+        '\n[[modules]]\npath = "core"\ndepends_on = []\nutility = true\n'
+        f'{modules}\n[[interfaces]]\nexpose = ["services.*", "events.*"]\n'
+        f"from = [{interfaces}]\n"
+    )
+
+
+def write_plain_importlinter(project: Path, depends_on: dict[str, list[str]]) -> None:
+    modules = "".join(f"\n    apps.{domain}" for domain in depends_on)
+    declared = "".join(
+        f"\n    apps.{domain}.** -> apps.{target}.{public}"
+        for domain, targets in depends_on.items()
+        for target in targets
+        for public in ("services", "events")
+    )
+    ignore = f"ignore_imports ={declared}\nunmatched_ignore_imports_alerting = none\n"
     (project / ".importlinter-plain").write_text(
         "[importlinter]\nroot_packages =\n    apps\n    core\n    config\n\n"
         "[importlinter:contract:independent]\nname = Domains are independent\n"
-        f"type = independence\nmodules =\n{modules}\n\n"
+        f"type = independence\nmodules ={modules}\n{ignore if declared else ''}\n"
         "[importlinter:contract:core]\nname = core never imports a domain\n"
         "type = forbidden\nsource_modules =\n    core\nforbidden_modules =\n    apps\n"
     )
 
 
-def write_tach(project: Path, domains: list[str]) -> None:
-    modules = "".join(f'\n[[modules]]\npath = "apps.{d}"\ndepends_on = ["core"]\n' for d in domains)
-    interfaces = ", ".join(f'"apps.{d}"' for d in domains)
-    (project / "tach.toml").write_text(
-        'source_roots = ["."]\nexclude = [".venv", "**/tests", "**/migrations"]\n'
-        '\n[[modules]]\npath = "core"\ndepends_on = []\nutility = true\n'
-        f'{modules}\n[[interfaces]]\nexpose = ["services.*"]\nfrom = [{interfaces}]\n'
-    )
-
-
-def median_seconds(command: list[str], cwd: Path, env: dict[str, str], runs: int) -> float:
-    subprocess.run(command, cwd=cwd, env=env, capture_output=True, check=True)  # warm-up
-    times = []
+def median_seconds(
+    tools: dict[str, list[str]], cwd: Path, env: dict[str, str], runs: int
+) -> dict[str, float]:
+    """Median wall time of each command; the commands take turns, so a load that comes
+    and goes on a shared machine weighs on all of them alike."""
+    for command in tools.values():
+        check(command, cwd, env)  # warm-up, and proof that the tool passes
+    times: dict[str, list[float]] = {name: [] for name in tools}
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, cwd=cwd, env=env, capture_output=True, check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, command in tools.items():
+            start = time.perf_counter()
+            check(command, cwd, env)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def check(command: list[str], cwd: Path, env: dict[str, str]) -> None:
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"`{' '.join(command)}` failed in {cwd}:\n{result.stdout}{result.stderr}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50, 200])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200, 500])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
     uv = str(Path(sys.executable).parent / "uv")
     with tempfile.TemporaryDirectory() as scratch:
-        venv = Path(scratch) / "venv"
+        venv, references = Path(scratch) / "venv", Path(scratch) / "references"
         env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
         env.update(UV_PROJECT_ENVIRONMENT=str(venv), UV_COMPILE_BYTECODE="1")
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        python, lint_imports = str(venv / "bin/python"), str(venv / "bin/lint-imports")
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # as in a developer's shell
+        subprocess.run([uv, "venv", "--quiet", str(references)], env=env, check=True)
+        install = [uv, "pip", "install", "--quiet", "--python", str(references / "bin/python")]
+        subprocess.run([*install, *REFERENCES], env=env, check=True)
+        python, lint_imports = str(venv / "bin/python"), str(references / "bin/lint-imports")
         tools = {
             "python -c pass": [python, "-c", "pass"],
-            "manage.py check_boundaries": [python, "manage.py", "check_boundaries"],
-            "lint-imports (domain contract)": [lint_imports, "--no-logo"],
-            "lint-imports (plain contracts)": [
-                lint_imports, "--no-logo", "--config", ".importlinter-plain",
-            ],
-            "tach check": [str(Path(scratch) / "tach/bin/tach"), "check"],
-        }  # fmt: skip
-        tach_env = Path(scratch) / "tach"
-        subprocess.run([uv, "venv", "--quiet", str(tach_env)], env=env, check=True)
-        subprocess.run(
-            [uv, "pip", "install", "--quiet", "--python", str(tach_env / "bin/python"), TACH],
-            env=env,
-            check=True,
-        )
-        print(f"{'domains':>8}  " + "  ".join(f"{name:>30}" for name in tools))
+            "check_boundaries": [python, "manage.py", "check_boundaries"],
+            "check_boundaries, no cache": [python, "manage.py", "check_boundaries", "--no-cache"],
+            "tach check": [str(references / "bin/tach"), "check"],
+            "plain import-linter": [lint_imports, "--no-logo", "--config", ".importlinter-plain"],
+        }
+        header = ["domains", *tools, "check_boundaries / tach"]
+        print(" | ".join(header))
+        print(" | ".join("---:" for _ in header))
         for size in args.sizes:
             project = generate(size, Path(scratch) / f"project-{size}")
             subprocess.run([uv, "sync", "--quiet"], cwd=project, env=env, check=True)
-            figures = [median_seconds(cmd, project, env, args.runs) for cmd in tools.values()]
-            print(f"{size:>8}  " + "  ".join(f"{seconds:>29.2f}s" for seconds in figures))
+            seconds = median_seconds(tools, project, env, args.runs)
+            ratio = seconds["check_boundaries"] / seconds["tach check"]
+            cells = [f"{s:.2f} s" for s in seconds.values()]
+            print(" | ".join([str(size), *cells, f"{ratio:.2f}"]), flush=True)
 
 
 if __name__ == "__main__":

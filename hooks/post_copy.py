@@ -1,13 +1,17 @@
 """Run by Copier after the first `copier copy` (never on update), in the new project.
 
+    post_copy.py DESTINATION_AS_TYPED TEMPLATE_AS_TYPED
+
 Each step is idempotent, works outside a git repository, and only creates what is
 missing, so running it twice changes nothing.
 """
 
+import json
 import re
 import secrets
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from git_repository import inside_git_work_tree
@@ -47,7 +51,44 @@ def lock_dependencies() -> None:
         print(f"`uv lock` failed; run it again later:\n{result.stderr}")
 
 
+def template_directory(destination: str, template: str) -> Path | None:
+    """The local template a relative `template` path named, or None.
+
+    Copier records the template path as typed and resolves it against the working
+    directory of each later command, so `copier copy ../tmpl shop` cannot be updated
+    from inside `shop`. Copier runs this task inside the project, so the directory the
+    user typed from is found by walking back up the destination as typed.
+    """
+    if Path(template).is_absolute() or "://" in template or template.startswith("gh:"):
+        return None
+    project, typed = Path.cwd(), Path(destination)
+    starts = [project.joinpath(*[".."] * len(typed.parts))] if not typed.is_absolute() else []
+    starts += project.parents  # a destination typed with `..` or as an absolute path
+    for start in starts:
+        candidate = (start / template).resolve()
+        if (candidate / "copier.yml").is_file() and candidate != project:
+            return candidate
+    return None
+
+
+def record_template_path(destination: str, template: str) -> None:
+    """Record a relative local template path as absolute, so updates work from anywhere."""
+    answers = Path(".copier-answers.yml")
+    found = template_directory(destination, template)
+    if found is None or not answers.is_file():
+        return
+    text = answers.read_text()
+    # A JSON string is a valid YAML scalar, whatever characters the path holds.
+    line = f"_src_path: {json.dumps(str(found))}"
+    recorded = re.sub(r"(?m)^_src_path: .*$", lambda _: line, text)
+    if recorded != text:
+        answers.write_text(recorded)
+        print(f"Recorded the template as {found}, so `copier update` works from the project.")
+
+
 def main() -> None:
+    if len(sys.argv) == 3:
+        record_template_path(sys.argv[1], sys.argv[2])
     init_git()
     create_env_file()
     lock_dependencies()

@@ -4,6 +4,7 @@ import json
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -72,16 +73,30 @@ def postgres_admin() -> str:
     return POSTGRES_ADMIN_URL
 
 
+@contextmanager
+def temporary_database(admin_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped afterwards."""
+    name = f"tmpl_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'DROP DATABASE IF EXISTS "test_{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def postgres_database(postgres_admin: str) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    name = f"tmpl_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    yield postgres_admin.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(postgres_admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'DROP DATABASE IF EXISTS "test_{name}" WITH (FORCE)')
+    with temporary_database(postgres_admin) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_postgres_database(postgres_admin: str) -> Iterator[str]:
+    """A fresh PostgreSQL database shared by one module's tests, dropped afterwards."""
+    with temporary_database(postgres_admin) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

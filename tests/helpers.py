@@ -1,13 +1,20 @@
 """Helpers shared by the template's tests: running commands, finding interpreters."""
 
+import contextlib
 import os
 import secrets
 import shutil
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+import jinja2
+import pexpect
+import pyte
+import yaml
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
 BIN_DIR = Path(sys.executable).parent
@@ -35,6 +42,16 @@ def project_env(**overrides: str) -> dict[str, str]:
         PYTHONDONTWRITEBYTECODE="1",
     )
     env.update(overrides)
+    return env
+
+
+def newcomer_env() -> dict[str, str]:
+    """A shell as on a fresh machine: the system's `python3` and `uv`, not this
+    environment's (its directory leaves PATH)."""
+    env = project_env()
+    env["PATH"] = os.pathsep.join(
+        entry for entry in env["PATH"].split(os.pathsep) if Path(entry) != BIN_DIR
+    )
     return env
 
 
@@ -78,6 +95,84 @@ def writable_copy(installed: Path, destination: Path) -> Path:
     `.venv` (the project is not installed into it, so any copy can share it)."""
     shutil.copytree(installed, destination, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
     return destination
+
+
+COLUMNS, ROWS = 80, 24
+
+
+class Terminal:
+    """A real 80x24 terminal: Copier runs in a pseudo-terminal of that size, and pyte,
+    a terminal emulator, turns its output into the screen a person would see (it also
+    answers prompt_toolkit's cursor-position requests, as terminals do)."""
+
+    def __init__(self, args: list[str], cwd: Path, env: Mapping[str, str] | None = None) -> None:
+        self.screen = pyte.Screen(COLUMNS, ROWS)
+        self.screen.write_process_input = self._reply
+        self.stream = pyte.ByteStream(self.screen)
+        self.child = pexpect.spawn(
+            args[0],
+            args[1:],
+            cwd=str(cwd),
+            env={
+                **(env if env is not None else project_env()),
+                "TERM": "xterm",
+                "PYTHONWARNINGS": "ignore:Dirty template changes",
+            },
+            dimensions=(ROWS, COLUMNS),
+        )
+
+    def _reply(self, data: str) -> None:
+        self.child.send(data)
+
+    def rows(self) -> list[str]:
+        return [row.rstrip() for row in self.screen.display]
+
+    def wait_for(self, *rows: str, timeout: float = 30) -> list[str]:
+        """Read output until these rows are on the screen, one after another and whole."""
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.rows()
+            if any(screen[i : i + len(rows)] == list(rows) for i in range(ROWS)):
+                return screen
+            if time.monotonic() > deadline:
+                shown = "\n".join(screen)
+                raise AssertionError(f"rows never shown whole: {rows}\n--- screen\n{shown}")
+            with contextlib.suppress(pexpect.TIMEOUT):
+                self.stream.feed(self.child.read_nonblocking(65536, timeout=0.2))
+
+    def type(self, text: str) -> None:
+        self.child.send(text)
+
+    def finish(self, timeout: float = 60) -> int:
+        """Wait for the program to end; return its exit status."""
+        self.child.expect(pexpect.EOF, timeout=timeout)
+        self.child.close()
+        return self.child.exitstatus
+
+    def __enter__(self) -> "Terminal":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.child.close(force=True)
+
+
+def question_help(domains: list[str], answered: Sequence[str] = ()) -> dict[str, list[str]]:
+    """The help of each question asked, in order, as the screen shows it: a microphone,
+    then its lines (`answered`: questions given with --data, so not asked)."""
+    questions = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())
+    helps = {}
+    for name, question in questions.items():
+        if name.startswith("_") or name in answered:
+            continue
+        when = question.get("when", True)
+        if isinstance(when, str):
+            when = jinja2.Template(when).render(domains=domains).strip() == "True"
+        if not when:
+            continue
+        text = jinja2.Template(question["help"]).render(domains=domains)
+        first, *rest = text.splitlines()
+        helps[name] = [f"🎤 {first}", *rest]
+    return helps
 
 
 def find_python(version: str) -> str | None:

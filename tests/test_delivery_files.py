@@ -129,4 +129,5 @@ def test_pre_commit_runs_the_fast_checks(scenario: tuple[dict[str, object], Path
         "ruff-check",
         "ruff-format",
         "boundaries",
+        "domain-map",
     ]

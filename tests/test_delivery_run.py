@@ -5,16 +5,21 @@ service containers, and the commands the pipeline and compose file name are run 
 the generated project, in order, with the environment they declare.
 """
 
+import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from base64 import b64encode
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -27,6 +32,7 @@ from tests.helpers import (
     project_env,
     redis_available,
     run,
+    tool,
     writable_copy,
 )
 
@@ -103,9 +109,10 @@ def test_github_workflow_steps_pass_in_order(
         "No conflict markers or rejected hunks",
         "Lint",
         "Domain boundaries",
+        "Architecture map is up to date",
         "Type check",
         "Migrations match the models",
-        "Tests",
+        "Tests (of the domains a pull request reaches; all on main)",
         "Deployment checks with production settings",
     ]
 
@@ -119,7 +126,7 @@ def test_gitlab_check_job_passes(
     env.pop("UV_CACHE_DIR")  # the job caches uv's downloads in the checkout; not here
 
     commands = [(command.split(" ")[2], command, {}) for command in job["script"]]
-    assert len(run_ci_commands(commands, project, env)) == 8
+    assert len(run_ci_commands(commands, project, env)) == 9
 
 
 def test_redis_cache_is_used_when_chosen(
@@ -181,24 +188,52 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def http(method: str, url: str, body: bytes | None = None, auth: str = "") -> tuple[int, bytes]:
+PRODUCTION_HOST = "shop.example.com"
+# What the TLS proxy in front adds; gunicorn trusts it from 127.0.0.1 (gunicorn.conf.py).
+PROXY_HEADERS = {"Host": PRODUCTION_HOST, "X-Forwarded-Proto": "https"}
+
+
+def http(
+    method: str, url: str, body: bytes | None = None, headers: Mapping[str, str] | None = None
+) -> tuple[int, bytes]:
+    """A request to the app as the TLS proxy in front passes it on."""
     request = urllib.request.Request(url, data=body, method=method)
     request.add_header("Content-Type", "application/json")
-    if auth:
-        request.add_header("Authorization", f"Basic {b64encode(auth.encode()).decode()}")
+    for name, value in {**PROXY_HEADERS, **(headers or {})}.items():
+        request.add_header(name, value)
     with urllib.request.urlopen(request, timeout=10) as response:
         return response.status, response.read()
 
 
-@pytest.fixture
+@dataclass(frozen=True)
+class App:
+    """The app as compose runs it: its address, project, database and an API token."""
+
+    base: str
+    project: Path
+    database: str
+    token: dict[str, str]
+
+
+@pytest.fixture(scope="module")
 def compose_app(
-    render: Render, install: Callable[[Path], Path], postgres_database: str
-) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """The `app` service started as compose starts it, against this machine's PostgreSQL."""
+    render: Render,
+    install: Callable[[Path], Path],
+    module_postgres_database: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[App]:
+    """The `app` service started as compose starts it, against this machine's PostgreSQL,
+    shared by this module's HTTP tests; it must stop cleanly on SIGTERM afterwards."""
     project = install(render({}))
+    database = module_postgres_database
     service = yaml.safe_load((project / "compose.yaml").read_text())["services"]["app"]
     port = free_port()
-    user_env = {"DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}  # what .env provides
+    # What .env provides in production: the real host, HTTPS redirects on.
+    user_env = {
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": PRODUCTION_HOST,
+        "DJANGO_SECURE_SSL_REDIRECT": "true",
+    }
     declared = {name: str(value) for name, value in service["environment"].items()}
     env = project_env(
         # What the Dockerfile sets for every container of the image:
@@ -206,12 +241,13 @@ def compose_app(
         PATH=f"{project / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
         **{name: compose_value(value, user_env) for name, value in declared.items()},
     )
-    env.update(DATABASE_URL=postgres_database, PORT=str(port), GUNICORN_WORKERS="2")
+    env.update(DATABASE_URL=database, PORT=str(port))
     # The image collects static files at build time.
     run(["python", "manage.py", "collectstatic", "--no-input"], cwd=project, env=env)
 
+    log = tmp_path_factory.mktemp("app") / "app.log"  # not a pipe: a full one stalls gunicorn
     process = subprocess.Popen(
-        service["command"], cwd=project, env=env, stdout=subprocess.PIPE,
+        service["command"], cwd=project, env=env, stdout=log.open("w"),
         stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -223,40 +259,187 @@ def compose_app(
         except OSError:
             time.sleep(0.5)
     try:
-        assert process.poll() is None, process.stdout.read() if process.stdout else ""
-        yield base, process
+        assert process.poll() is None, log.read_text()
+        yield App(
+            base, project, database, {"Authorization": f"Token {api_token(project, database)}"}
+        )
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
+    assert process.returncode == 0, f"gunicorn must stop cleanly on SIGTERM:\n{log.read_text()}"
 
 
-def test_app_serves_the_api_when_started_like_compose(
-    compose_app: tuple[str, subprocess.Popen[str]],
-    render: Render,
-    postgres_database: str,
-) -> None:
-    base, process = compose_app
-    project = render({})
-    password = secrets.token_urlsafe(16)
+def api_token(project: Path, database: str) -> str:
+    """A superuser's API token, created with the project's own commands."""
     env = production_env(
-        DATABASE_URL=postgres_database,
+        DATABASE_URL=database,
         DJANGO_SUPERUSER_USERNAME="admin",
         DJANGO_SUPERUSER_EMAIL="admin@example.com",
-        DJANGO_SUPERUSER_PASSWORD=password,
+        DJANGO_SUPERUSER_PASSWORD=secrets.token_urlsafe(16),
     )
-    run(["uv", "run", "python", "manage.py", "createsuperuser", "--no-input"], cwd=project,
-        env=env)  # fmt: skip
+    manage = ["uv", "run", "python", "manage.py"]
+    run([*manage, "createsuperuser", "--no-input"], cwd=project, env=env)
+    return run([*manage, "drf_create_token", "admin"], cwd=project, env=env).stdout.split()[2]
+
+
+def test_app_serves_the_api_when_started_like_compose(compose_app: App) -> None:
+    base, token = compose_app.base, compose_app.token
 
     health = http("GET", f"{base}/health/")
-    created = http("POST", f"{base}/api/orders/", b'{"name": "First order"}', f"admin:{password}")
-    listed = http("GET", f"{base}/api/orders/", auth=f"admin:{password}")
-    process.send_signal(signal.SIGTERM)
-    exit_code = process.wait(timeout=30)
+    created = http("POST", f"{base}/api/orders/", b'{"name": "First order"}', token)
+    listed = http("GET", f"{base}/api/orders/", headers=token)
 
     assert health == (200, b'{"status": "ok", "database": "ok"}')
     assert created[0] == 201
     assert b'"name":"First order"' in created[1]
     assert listed[0] == 200
-    assert b'"count":1' in listed[1]
-    assert exit_code == 0, "gunicorn must stop cleanly on SIGTERM"
+    assert json.loads(listed[1])["results"][0]["name"] == "First order", "newest first"
+
+
+def test_compose_healthcheck_passes_with_the_production_host(compose_app: App) -> None:
+    """The app runs with DJANGO_ALLOWED_HOSTS set to its real host name, HTTPS
+    redirects on, and the healthcheck still calls 127.0.0.1 over plain HTTP."""
+    project = compose_app.project
+    service = yaml.safe_load((project / "compose.yaml").read_text())["services"]["app"]
+    command = service["healthcheck"]["test"]
+    assert command[0] == "CMD"
+    env = production_env(
+        PORT=compose_app.base.rsplit(":", 1)[1],
+        PATH=f"{project / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
+    )
+
+    result = run(command[1:], cwd=project, env=env, check=False)
+
+    assert result.returncode == 0, f"the healthcheck failed:\n{result.stderr}"
+
+
+def domains_with_an_api(project: Path) -> list[str]:
+    return sorted(path.parent.parent.name for path in project.glob("apps/*/api/urls.py"))
+
+
+def test_each_domain_api_keeps_its_schema(compose_app: App, tmp_path: Path) -> None:
+    """schemathesis, with every check it has, against the schema the app serves."""
+    base, project = compose_app.base, compose_app.project
+    headers = {**PROXY_HEADERS, **compose_app.token}
+    status, schema = http("GET", f"{base}/api-schema/?format=json", headers=headers)
+    assert status == 200
+    (tmp_path / "schema.json").write_bytes(schema)
+    domains = domains_with_an_api(project)
+
+    result = run(
+        [
+            tool("schemathesis"), "run", "schema.json", "--url", base,
+            *(arg for name, value in headers.items() for arg in ("-H", f"{name}: {value}")),
+            "--checks", "all",
+            "--include-path-regex", f"^/api/({'|'.join(domains)})/",
+            "--max-examples", "10",
+            "--seed", "1",
+            "--no-color",
+        ],
+        cwd=tmp_path, env=project_env(), check=False, timeout=300,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stdout[-5000:]
+    assert f"Selected: {2 * len(domains)}/" in result.stdout, "list and create of every domain"
+
+
+def timed(url: str, headers: Mapping[str, str]) -> tuple[float, int, str | None]:
+    """Seconds a GET took, its status and its WWW-Authenticate header."""
+    request = urllib.request.Request(url, headers={**PROXY_HEADERS, **headers})
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+            status, challenge = response.status, response.headers["WWW-Authenticate"]
+    except urllib.error.HTTPError as error:
+        status, challenge = error.code, error.headers["WWW-Authenticate"]
+    return time.perf_counter() - started, status, challenge
+
+
+def test_bad_credentials_are_refused_at_the_cost_of_a_health_check(compose_app: App) -> None:
+    """401 with WWW-Authenticate, and no password hashing: a client sending wrong
+    credentials costs what /health/ costs, however many it sends."""
+    base = compose_app.base
+    refused = {
+        "no credentials": {},
+        "an unknown token": {"Authorization": "Token 0123456789abcdef0123456789abcdef01234567"},
+        "a password (Basic)": {"Authorization": "Basic " + b64encode(b"admin:guess").decode()},
+        "a forged session": {"Cookie": "sessionid=forged"},
+    }
+    timings: dict[str, list[float]] = {"health": [], **{name: [] for name in refused}}
+    answers = set()
+    for _ in range(15):  # interleaved, so that load on the machine hits all alike
+        timings["health"].append(timed(f"{base}/health/", {})[0])
+        for name, headers in refused.items():
+            seconds, status, challenge = timed(f"{base}/api/orders/", headers)
+            timings[name].append(seconds)
+            answers.add((name, status, challenge))
+
+    medians = {name: statistics.median(values) for name, values in timings.items()}
+    print({name: f"{seconds * 1000:.1f} ms" for name, seconds in medians.items()})
+    assert answers == {(name, 401, "Token") for name in refused}
+    for name in refused:
+        assert medians[name] < 5 * medians["health"], f"{name} costs far more than /health/"
+
+
+def dockerignore_regex(project: Path) -> re.Pattern[str]:
+    """The paths .dockerignore leaves out of the build context, as one regex
+    (Docker's syntax: `*` within a name, `**/` any depth, a directory with its files)."""
+    patterns = []
+    for line in (project / ".dockerignore").read_text().splitlines():
+        pattern = line.strip()
+        if not pattern or pattern.startswith("#"):
+            continue
+        assert not pattern.startswith("!"), "exceptions are not handled here"
+        regex = re.escape(pattern).replace(r"\*\*/", "(.*/)?").replace(r"\*", "[^/]*")
+        patterns.append(regex.replace(r"\[", "[").replace(r"\]", "]"))
+    return re.compile(rf"({'|'.join(patterns)})(/.*)?")
+
+
+IMPORT_EVERY_MODULE = """
+import importlib, pathlib, django
+django.setup()
+for path in sorted(pathlib.Path().rglob("*.py")):
+    if ".venv" not in path.parts and path.parent != pathlib.Path():
+        importlib.import_module(".".join(path.with_suffix("").parts).removesuffix(".__init__"))
+"""
+
+
+def test_what_the_image_ships_runs_without_dev_dependencies(
+    render: Render, install: Callable[[Path], Path], tmp_path: Path
+) -> None:
+    """The image's files (the build context less .dockerignore) with the image's
+    environment (`uv sync --no-dev`): every module imports, and the commands run."""
+    project = install(render({}))
+    left_out = dockerignore_regex(project)
+    image = tmp_path / "image"
+    for path in project.rglob("*"):
+        relative = path.relative_to(project).as_posix()
+        if path.is_file() and not left_out.fullmatch(relative):
+            (image / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, image / relative)
+    venv = tmp_path / "venv"
+    run([tool("uv"), "sync", "--locked", "--no-dev"], cwd=image,
+        env=project_env(UV_PROJECT_ENVIRONMENT=str(venv), UV_COMPILE_BYTECODE="0"))  # fmt: skip
+    python = str(venv / "bin" / "python")
+    env = production_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+
+    assert not (image / "conftest.py").exists()
+    run([python, "-c", IMPORT_EVERY_MODULE], cwd=image, env=env)
+    run([python, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=image, env=env)
+    commands = run([python, "manage.py", "help", "--commands"], cwd=image, env=env).stdout.split()
+    assert "failed_events" in commands
+    # The boundary check reads the source with the standard library: it runs anywhere.
+    run([python, "manage.py", "check_boundaries"], cwd=image, env=env)
+
+
+@pytest.mark.parametrize("scenario", ["defaults", "celery", "redis-cache"])
+def test_deptry_finds_every_dependency_declared_and_used(
+    render: Render, install: Callable[[Path], Path], scenario: str
+) -> None:
+    project = install(render(SCENARIOS[scenario]))
+
+    result = run(["uv", "run", "deptry", "."], cwd=project, check=False)
+
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,242 +1,290 @@
-"""`copier update`: template changes arrive, user work stays, nothing is lost silently.
+"""`copier update` across two versions: template changes arrive, nothing of the team's is lost.
 
-A git repository of the template is built with two tags: 0.2.0 is the current tree,
-0.1.0 an older one that differs in known ways. Projects are generated, committed,
-edited and committed again, as a team would, then updated.
+A scratch repository of the template holds 1.0.0 (the working tree) and 1.1.0, a next
+release that changes the domain scaffold, adds and changes files in core and config,
+renames one file and removes another. Projects are generated at 1.0.0, worked on by a
+scripted team and committed, then updated.
 """
 
 import shutil
 from pathlib import Path
 
 import pytest
-from copier import run_copy, run_update
+from copier import run_copy
+from copier.errors import TaskError
 
 from tests.helpers import TEMPLATE_ROOT, project_env, run, tool
+from tests.updating import (
+    DEFAULT_DOMAINS,
+    answers_of,
+    changed_paths,
+    commit_all,
+    conflict_leftovers,
+    copy_working_tree,
+    generate,
+    git,
+    play_team,
+    project_checks_pass,
+    tree_snapshot,
+    update,
+    uv,
+)
 
 pytestmark = pytest.mark.project
 
-GIT_IDENTITY = ["-c", "user.name=Template Tests", "-c", "user.email=tests@example.com"]
-DOMAINS = ["orders", "inventory", "payments"]
-HSTS_OLD = "default=60 * 60 * 24 * 30)"
-HSTS_NEW = "default=60 * 60 * 24 * 365)"
+SCAFFOLD = TEMPLATE_ROOT.joinpath("template", "apps").glob("{% yield*").__next__().name
+HSTS_LINE = "SECURE_HSTS_SECONDS = env.int("
 
 
-def git(cwd: Path, *args: str) -> str:
-    return run(["git", *GIT_IDENTITY, *args], cwd=cwd).stdout
-
-
-def commit_all(cwd: Path, message: str) -> None:
-    git(cwd, "add", "--all")
-    git(cwd, "commit", "--quiet", "--allow-empty", "-m", message)
-
-
-def copy_working_tree(destination: Path) -> None:
-    """The template as it is now, uncommitted changes included, without ignored files."""
-    listed = run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=TEMPLATE_ROOT,
-    ).stdout
-    for name in filter(None, listed.split("\0")):
-        source = TEMPLATE_ROOT / name
-        if source.is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination / name)
-
-
-def turn_into_version_0_1_0(root: Path) -> None:
-    """What 0.1.0 looked like in the parts these tests watch."""
+def make_next_release(root: Path) -> None:
+    """1.1.0: what a real release changes, in each way an update must handle."""
     template = root / "template"
-    (template / "core" / "domains.py").rename(template / "config" / "domains.py")
-    for path in template.rglob("*"):
-        if path.is_file() and "core.domains" in (text := path.read_text()):
-            path.write_text(text.replace("core.domains", "config.domains"))
-    (template / "gunicorn.conf.py").unlink()
+    scaffold = template / "apps" / SCAFFOLD
+    # The domain scaffold gains a module, and services start using it.
+    (scaffold / "selectors.py.jinja").write_text(
+        '"""Read-only queries of the {{ domain }} domain."""\n\n\n'
+        "def page_size() -> int:\n    return 50\n"
+    )
+    services = scaffold / "services.py.jinja"
+    services.write_text(
+        services.read_text().replace(
+            "from django.db import transaction\n",
+            "from django.db import transaction\n\n"
+            "from apps.{{ domain }} import selectors  # noqa: F401\n",
+            1,
+        )
+    )
+    (template / "core" / "clock.py").write_text(
+        '"""One clock for the whole project."""\n\nfrom django.utils import timezone\n\n'
+        "now = timezone.now\n"
+    )
     production = template / "config" / "settings" / "production.py"
     text = production.read_text()
-    assert HSTS_NEW in text
-    production.write_text(text.replace(HSTS_NEW, HSTS_OLD))
+    assert "default=60 * 60 * 24 * 365)" in text
+    production.write_text(text.replace("24 * 365)", "24 * 730)"))
+    # core/json.py becomes core/json_values.py; every template import follows.
+    (template / "core" / "json.py").rename(template / "core" / "json_values.py")
+    for path in template.rglob("*"):
+        if path.is_file() and "core.json import" in (text := path.read_text()):
+            path.write_text(text.replace("core.json import", "core.json_values import"))
+    (template / ".dockerignore").unlink()
 
 
 @pytest.fixture(scope="session")
 def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = tmp_path_factory.mktemp("template-repo")
     copy_working_tree(repo)
-    turn_into_version_0_1_0(repo)
     git(repo, "init", "--quiet")
-    commit_all(repo, "0.1.0")
-    git(repo, "tag", "0.1.0")
-    for child in repo.iterdir():
-        if child.name != ".git":
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
-    copy_working_tree(repo)
-    commit_all(repo, "0.2.0")
-    git(repo, "tag", "0.2.0")
+    commit_all(repo, "1.0.0")
+    git(repo, "tag", "1.0.0")
+    make_next_release(repo)
+    commit_all(repo, "1.1.0")
+    git(repo, "tag", "1.1.0")
     return repo
 
 
-def generate(template_repo: Path, destination: Path, version: str) -> Path:
-    run_copy(
-        str(template_repo),
-        destination,
-        vcs_ref=version,
-        data={"domains": DOMAINS},
-        defaults=True,
-        unsafe=True,
-        quiet=True,
-    )
-    commit_all(destination, f"Generated from template {version}")
-    return destination
-
-
-def update(project: Path, **options: object) -> None:
-    run_update(project, defaults=True, overwrite=True, unsafe=True, quiet=True, **options)
-
-
-def changed_paths(project: Path) -> set[str]:
-    status = git(project, "status", "--porcelain", "--untracked-files=all")
-    return {line[3:] for line in status.splitlines()}
-
-
-def conflict_leftovers(project: Path) -> list[str]:
-    found = []
-    for path in project.rglob("*"):
-        if not path.is_file() or {".git", ".venv"} & set(path.relative_to(project).parts):
-            continue
-        if path.suffix == ".rej" or any(
-            line.startswith(("<<<<<<< ", ">>>>>>> ")) for line in path.read_text().splitlines()
-        ):
-            found.append(str(path.relative_to(project)))
-    return found
-
-
-def project_checks_pass(project: Path) -> None:
-    env = project_env(DATABASE_URL=f"sqlite:///{project / 'db.sqlite3'}")
-    run([tool("uv"), "sync", "--locked"], cwd=project, env=env)
-    run(["uv", "run", "python", "manage.py", "check_boundaries"], cwd=project, env=env)
-    run(["uv", "run", "python", "manage.py", "makemigrations", "--check"], cwd=project, env=env)
-    run(["uv", "run", "pytest", "-p", "no:cacheprovider"], cwd=project, env=env)
-
-
-def test_update_brings_template_changes_and_keeps_the_teams_edits(
-    template_repo: Path, tmp_path: Path
+def test_next_release_reaches_everything_but_the_teams_domains(
+    template_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    project = generate(template_repo, tmp_path / "shop", "0.1.0")
-    services = project / "apps" / "orders" / "services.py"
-    services.write_text(
-        services.read_text() + "\n\ndef count_orders() -> int:\n"
-        '    """How many orders exist."""\n    return Order.objects.count()\n'
-    )
-    base_settings = project / "config" / "settings" / "base.py"
-    base_settings.write_text(base_settings.read_text() + "\nORDERS_PER_CUSTOMER = 20\n")
-    pyproject = project / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace('"gunicorn>=23",', '"gunicorn>=23.0",'))
-    (project / "apps" / "orders" / "catalogue.py").write_text(
-        '"""Which domains exist."""\n\nfrom config.domains import DOMAINS\n\nKNOWN = DOMAINS\n'
-    )
-    commit_all(project, "Team work")
+    project = generate(template_repo, tmp_path / "shop", "1.0.0")
+    team = play_team(project)
+    team.append("core/json.py", "\n# Team: money travels as strings of cents.\n")
+    team.commit("Money as JSON")
+    kept = ("orders", "inventory", "payments", "shipping")
+    domains = {name: tree_snapshot(project, f"apps/{name}") for name in kept}
 
-    update(project)
+    with pytest.raises(TaskError):
+        update(project, data={"domains": [*DEFAULT_DOMAINS, "billing"]})
 
-    assert "def count_orders() -> int:" in services.read_text()
-    assert "ORDERS_PER_CUSTOMER = 20" in base_settings.read_text()
-    assert '"gunicorn>=23.0",' in pyproject.read_text()
-    assert (project / "gunicorn.conf.py").is_file(), "a new template file arrives"
-    production = (project / "config" / "settings" / "production.py").read_text()
-    assert HSTS_NEW in production, "a changed template line arrives"
-    assert (project / "core" / "domains.py").is_file()
-    assert not (project / "config" / "domains.py").exists(), "the moved module is gone"
-    catalogue = (project / "apps" / "orders" / "catalogue.py").read_text()
-    assert "from core.domains import DOMAINS" in catalogue, "the 0.2.0 migration ran"
-    assert "_commit: 0.2.0" in (project / ".copier-answers.yml").read_text()
+    # Reported, and kept: the file the template renamed held the team's edits.
+    assert "core/json.py: the template no longer generates this file" in capfd.readouterr().err
+    assert (project / "core" / "json.py").is_file()
+    assert team.missing_lines() == []
+    for name, files in domains.items():
+        assert tree_snapshot(project, f"apps/{name}") == files, f"apps/{name} changed"
+    assert not (project / "apps" / "notifications").exists(), "a deleted domain stays deleted"
+    assert tree_snapshot(project, "apps/inventory/api") == {}, "a deleted API stays deleted"
+    assert (project / "apps" / "billing" / "selectors.py").is_file(), "new domains get it all"
+    billing_services = (project / "apps" / "billing" / "services.py").read_text()
+    assert "from apps.billing import selectors" in billing_services
+    assert (project / "core" / "clock.py").is_file(), "a new template file arrives"
+    assert "60 * 60 * 24 * 730" in (project / "config/settings/production.py").read_text()
+    assert (project / "core" / "json_values.py").is_file()
+    assert not (project / ".dockerignore").exists(), "an unedited removed file goes"
+    assert 'name = "python-dateutil"' in (project / "uv.lock").read_text()
+    assert answers_of(project)["_commit"] == "1.1.0"
     assert conflict_leftovers(project) == []
-    project_checks_pass(project)
+    project_checks_pass(project, full=False)
 
 
 @pytest.mark.parametrize("conflict", ["inline", "rej"])
-def test_conflicts_fail_the_projects_own_checks(
-    template_repo: Path, tmp_path: Path, conflict: str
+def test_a_conflict_fails_the_update_and_every_commit(
+    template_repo: Path, tmp_path: Path, conflict: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    project = generate(template_repo, tmp_path / "shop", "0.1.0")
+    project = generate(template_repo, tmp_path / "shop", "1.0.0")
     production = project / "config" / "settings" / "production.py"
-    production.write_text(production.read_text().replace(HSTS_OLD, "default=3600)"))
+    production.write_text(production.read_text().replace("60 * 60 * 24 * 365)", "3600)"))
     commit_all(project, "Shorter HSTS while we test HTTPS")
 
-    update(project, conflict=conflict)  # Copier itself reports success
-    git(project, "add", "--all")
-    env = project_env()
-    run([tool("uv"), "sync"], cwd=project, env=env)
-    hooks = run(
-        ["uv", "run", "pre-commit", "run", "--all-files", "conflict-markers"],
-        cwd=project, env=env, check=False,
-    )  # fmt: skip
-    rejects = run(
-        ["uv", "run", "pre-commit", "run", "--all-files", "rejected-hunks"],
-        cwd=project, env=env, check=False,
-    )  # fmt: skip
+    with pytest.raises(TaskError):
+        update(project, conflict=conflict)
+    report = capfd.readouterr().err
+    uv(project, "sync")
+    uv(project, "run", "pre-commit", "install")
+    commit = run(["git", "commit", "-am", "Update"], cwd=project, env=project_env(), check=False)
 
-    assert conflict_leftovers(project), "the test needs a real conflict"
-    if conflict == "inline":
-        assert hooks.returncode == 1
-        assert "config/settings/production.py:" in hooks.stdout
-    else:
-        assert rejects.returncode == 1
-        assert "config/settings/production.py.rej" in rejects.stdout
+    leftover = "config/settings/production.py" + (".rej" if conflict == "rej" else "")
+    assert conflict_leftovers(project) == [leftover]
+    assert leftover in report
+    assert commit.returncode == 1, "the hooks must refuse the commit"
+    assert leftover in commit.stdout + commit.stderr
 
 
-def test_adding_a_domain_later_touches_no_existing_file(
+def test_add_domain_keeps_the_teams_lock_and_refuses_an_existing_folder(
     template_repo: Path, tmp_path: Path
 ) -> None:
     if shutil.which("make") is None:
         pytest.skip("make is not installed; the README's command is `make add-domain`")
-    project = generate(template_repo, tmp_path / "shop", "0.2.0")
+    project = generate(template_repo, tmp_path / "shop", "1.1.0")
+    uv(project, "add", "--quiet", "python-dateutil>=2.9")
+    (project / "apps" / "returns").mkdir()
+    (project / "apps" / "returns" / "notes.md").write_text("Returns, by hand, for now.\n")
+    commit_all(project, "A dependency and a hand-made folder")
 
     run(["make", "add-domain", "name=shipping"], cwd=project)
+    added = changed_paths(project)
+    refused = run(["make", "add-domain", "name=returns"], cwd=project, check=False)
 
-    changed = changed_paths(project)
-    assert {path for path in changed if not path.startswith("apps/shipping/")} == {
+    assert {path for path in added if not path.startswith("apps/shipping/")} == {
         ".copier-answers.yml"
-    }
-    for name in ("apps.py", "models.py", "services.py", "api/urls.py", "tests/test_api.py"):
-        assert f"apps/shipping/{name}" in changed
-    assert "apps/shipping/migrations/0001_initial.py" in changed
-    assert "- shipping" in (project / ".copier-answers.yml").read_text()
-    assert conflict_leftovers(project) == []
-    project_checks_pass(project)
+    }, "adding a domain changes no other file, uv.lock included"
+    assert "apps/shipping/migrations/0001_initial.py" in added
+    assert 'name = "python-dateutil"' in (project / "uv.lock").read_text()
+    uv(project, "sync", "--locked")
+    assert refused.returncode == 2
+    assert "apps/returns/ already exists" in refused.stdout + refused.stderr
+    assert changed_paths(project, "apps/returns") == set()
 
 
-def test_adding_a_bad_domain_name_is_refused(template_repo: Path, tmp_path: Path) -> None:
-    project = generate(template_repo, tmp_path / "shop", "0.2.0")
+def test_copier_itself_never_renders_over_a_hand_made_domain(
+    template_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    project = generate(template_repo, tmp_path / "shop", "1.1.0")
+    (project / "apps" / "returns").mkdir()
+    (project / "apps" / "returns" / "models.py").write_text("# Our own models, soon.\n")
+    commit_all(project, "A hand-made folder")
 
-    with pytest.raises(ValueError, match="'Shipping' is not a lowercase Python identifier"):
-        update(project, data={"domains": [*DOMAINS, "Shipping"]}, vcs_ref="0.2.0")
-    assert changed_paths(project) == set()
+    with pytest.raises(TaskError):
+        update(project, data={"domains": [*DEFAULT_DOMAINS, "returns"]}, vcs_ref="1.1.0")
+
+    assert "apps/returns/: already there before this update" in capfd.readouterr().err
+    assert sorted(p.name for p in (project / "apps" / "returns").iterdir()) == ["models.py"]
+    assert (project / "apps/returns/models.py").read_text() == "# Our own models, soon.\n"
 
 
-def test_dropping_an_edited_domain_stops_and_loses_nothing(
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"domains": ["orders", "inventory"]},
+        {"domains": ["payments", "notifications", "inventory", "orders"]},
+        {"worker": "none"},
+    ],
+    ids=["drop", "reorder", "worker-none"],
+)
+def test_changed_answers_never_touch_domain_code(
+    template_repo: Path, tmp_path: Path, answers: dict[str, object]
+) -> None:
+    project = generate(template_repo, tmp_path / "shop", "1.1.0")
+    tasks = project / "apps" / "orders" / "tasks.py"
+    tasks.write_text(tasks.read_text() + "\n\ndef nightly() -> None:\n    import_names([])\n")
+    commit_all(project, "A nightly task")
+    before = tree_snapshot(project, "apps")
+
+    update(project, data=answers, vcs_ref="1.1.0")
+
+    assert tree_snapshot(project, "apps") == before
+
+
+def test_relative_template_path_updates_from_inside_the_project(
     template_repo: Path, tmp_path: Path
 ) -> None:
-    project = generate(template_repo, tmp_path / "shop", "0.2.0")
-    services = project / "apps" / "payments" / "services.py"
-    services.write_text(services.read_text() + "\n# Our refund rules live here.\n")
-    commit_all(project, "Refund rules")
+    workspace = tmp_path / "work"
+    shutil.copytree(template_repo, tmp_path / "templates" / "monolith")
+    workspace.mkdir()
+    copier = tool("copier")
+    run([copier, "copy", "--trust", "--defaults", "--vcs-ref=1.0.0", "../templates/monolith",
+         "shop"], cwd=workspace)  # fmt: skip
+    project = workspace / "shop"
+    commit_all(project, "Generated")
 
-    with pytest.raises(ValueError, match="'payments' is no longer listed") as refusal:
-        update(project, data={"domains": ["orders", "inventory"]}, vcs_ref="0.2.0")
+    result = run([copier, "update", "--trust", "--defaults"], cwd=project, check=False)
 
-    assert "confirm with --data 'remove_domains=[payments]'" in str(refusal.value)
-    assert changed_paths(project) == set(), "nothing may change when the update stops"
-    assert "# Our refund rules live here." in services.read_text()
+    assert result.returncode == 0, result.stderr
+    assert answers_of(project)["_commit"] == "1.1.0"
+    assert answers_of(project)["_src_path"] == str(tmp_path / "templates" / "monolith")
 
 
-def test_confirmed_removal_deletes_only_that_domain(template_repo: Path, tmp_path: Path) -> None:
-    project = generate(template_repo, tmp_path / "shop", "0.2.0")
-    answers = {"domains": ["orders", "inventory"], "remove_domains": ["payments"]}
+# Migrations: a fixture release adds one that rewrites the team's code, and a later one
+# whose script fails. Copier runs `before` scripts before it writes anything.
+REWRITE_MIGRATION = '''"""1.1.0 renamed the setting APPROVAL_LIMIT to ORDER_APPROVAL_LIMIT."""
+import pathlib, sys
+files = [p for p in pathlib.Path(".").rglob("*.py") if ".venv" not in p.parts]
+texts = {p: p.read_bytes() for p in files}  # read everything before writing anything
+for path, text in texts.items():
+    if b"APPROVAL_LIMIT" in text and b"ORDER_APPROVAL_LIMIT" not in text:
+        path.write_bytes(text.replace(b"APPROVAL_LIMIT", b"ORDER_APPROVAL_LIMIT"))
+        print(f"migrated {path}")
+with open("migrations-run.log", "a") as log:
+    log.write("1.1.0\\n")
+'''
+FAILING_MIGRATION = """import sys
+sys.exit("1.2.0 cannot migrate this project: nothing was changed.")
+"""
 
-    update(project, data=answers, vcs_ref="0.2.0")
 
-    assert not (project / "apps" / "payments").exists()  # with the events example it held
-    assert (project / "apps" / "orders" / "services.py").is_file()
-    assert "remove_domains" not in (project / ".copier-answers.yml").read_text()
+@pytest.fixture(scope="session")
+def migrating_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = tmp_path_factory.mktemp("migrating-repo")
+    copy_working_tree(repo)
+    git(repo, "init", "--quiet")
+    commit_all(repo, "1.0.0")
+    git(repo, "tag", "1.0.0")
+    for version, script, stage in (("1.1.0", REWRITE_MIGRATION, "after"),
+                                   ("1.2.0", FAILING_MIGRATION, "before")):  # fmt: skip
+        (repo / "hooks" / "migrations").mkdir(exist_ok=True)
+        (repo / "hooks" / "migrations" / f"to_{version}.py").write_text(script)
+        config = (repo / "copier.yml").read_text()
+        entry = (
+            f'  - version: "{version}"\n    when: "{{{{ _stage == \'{stage}\' }}}}"\n'
+            f'    command: ["{{{{ _copier_python }}}}", '
+            f'"{{{{ _copier_conf.src_path }}}}/hooks/migrations/to_{version}.py"]\n'
+        )
+        (repo / "copier.yml").write_text(config.replace("_migrations:\n", f"_migrations:\n{entry}"))
+        commit_all(repo, version)
+        git(repo, "tag", version)
+    return repo
+
+
+def test_migrations_run_once_and_a_failing_one_changes_nothing(
+    migrating_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    project = generate(migrating_repo, tmp_path / "shop", "1.0.0")
+    settings = project / "config" / "settings" / "base.py"
+    settings.write_text(settings.read_text() + "\nAPPROVAL_LIMIT = 5000\n")
+    (project / ".gitignore").write_text((project / ".gitignore").read_text() + "*.log\n")
+    commit_all(project, "Approval limit")
+
+    update(project, vcs_ref="1.1.0")
+    commit_all(project, "Update to 1.1.0")
+    update(project, vcs_ref="1.1.0")  # the same version again: no migration runs
+    with pytest.raises(TaskError):
+        update(project, vcs_ref="1.2.0")
+
+    assert "ORDER_APPROVAL_LIMIT = 5000" in settings.read_text()
+    assert (project / "migrations-run.log").read_text() == "1.1.0\n"
+    assert "cannot migrate this project" in capfd.readouterr().err
+    assert changed_paths(project) == set(), "a failing `before` migration writes nothing"
+    assert answers_of(project)["_commit"] == "1.1.0"
 
 
 def test_post_copy_task_is_idempotent_outside_git(tmp_path: Path) -> None:
@@ -254,11 +302,15 @@ def test_post_copy_task_is_idempotent_outside_git(tmp_path: Path) -> None:
     assert "Initialised" not in second_run.stdout
 
 
-def test_post_update_task_does_nothing_in_copiers_temporary_renders(tmp_path: Path) -> None:
-    project = tmp_path / "render"
-    run_copy(str(TEMPLATE_ROOT), project, defaults=True, skip_tasks=True, quiet=True)
+def test_update_benchmark_runs_at_its_smallest_size() -> None:
+    result = run([tool("python"), "benchmarks/updates.py", "--sizes", "2"], cwd=TEMPLATE_ROOT)
 
-    result = run([tool("python"), str(TEMPLATE_ROOT / "hooks" / "post_update.py")], cwd=project)
+    assert result.stdout.splitlines()[-1].split()[0] == "2"
 
-    assert result.stdout == ""
-    assert not (project / "uv.lock").exists()
+
+def test_adding_a_bad_domain_name_is_refused(template_repo: Path, tmp_path: Path) -> None:
+    project = generate(template_repo, tmp_path / "shop", "1.1.0")
+
+    with pytest.raises(ValueError, match="'Shipping': use a-z, 0-9, _"):
+        update(project, data={"domains": [*DEFAULT_DOMAINS, "Shipping"]}, vcs_ref="1.1.0")
+    assert changed_paths(project) == set()

@@ -3,8 +3,10 @@ PostgreSQL (and Redis for Celery): tasks run, durable events survive a killed wo
 failing handlers are retried.
 """
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -217,3 +219,173 @@ def test_failing_handler_is_retried_until_it_succeeds(project: WorkerProject) ->
     assert project.query("SELECT count(*) FROM inventory_inventory WHERE name LIKE 'flaky %'") == [
         (1,)
     ]
+
+
+QUEUED_PUBLICATIONS = {
+    # The ids in each task of django-q2's table, or Celery's messages in Redis.
+    "django-q2": """
+from django_q.models import OrmQ
+from django_q.signing import SignedPackage
+tasks = [SignedPackage.loads(task.payload)["args"] for task in OrmQ.objects.all()]
+""",
+    "celery": """
+import base64, json, os, redis
+broker = redis.Redis.from_url(os.environ["CELERY_BROKER_URL"])
+messages = [json.loads(message) for message in broker.lrange("celery", 0, -1)]
+tasks = [json.loads(base64.b64decode(message["body"]))[0][1:] for message in messages]
+""",
+}
+
+
+def queued_publications(project: WorkerProject) -> list[str]:
+    """The publication ids in the tasks waiting in the worker's queue."""
+    code = (
+        QUEUED_PUBLICATIONS[project.worker]
+        + "print(json.dumps([i for (ids,) in tasks for i in ids]))"
+    )
+    return list(json.loads(project.shell("import json\n" + code).splitlines()[-1]))
+
+
+def test_two_sweeps_over_a_backlog_queue_one_delivery_per_publication(
+    project: WorkerProject,
+) -> None:
+    """A backlog of owed publications (the queue was down when they were committed) is
+    queued once, in bounded batches, however often the sweep runs before the worker."""
+    project.env["EVENTS_SWEEP_BATCH_SIZE"] = "7"
+    project.shell(
+        "from apps.orders import services\n"
+        "for n in range(30): services.create_order(name=f'backlog {n}')\n"
+        "from core.models import EventPublication\n"
+        "EventPublication.objects.update(enqueued_at=None)"
+    )
+    if project.worker == "django-q2":
+        project.query("DELETE FROM django_q_ormq RETURNING id")
+    else:
+        flush_celery_broker()
+
+    sweeps = [project.manage("resubmit_events").strip() for _ in range(2)]
+
+    owed = project.query("SELECT id::text FROM core_eventpublication ORDER BY id")
+    assert sweeps == ["Resubmitted 30 event publication(s).", "Resubmitted 0 event publication(s)."]
+    assert sorted(queued_publications(project)) == [row[0] for row in owed]
+
+
+@pytest.mark.parametrize("project", ["celery"], indirect=True)
+def test_a_create_succeeds_with_the_broker_down_and_is_delivered_once_it_is_back(
+    project: WorkerProject,
+) -> None:
+    broker_down = {**project.env, "CELERY_BROKER_URL": f"redis://127.0.0.1:{closed_port()}/0"}
+    created = run(
+        ["python", "manage.py", "shell", "-c",
+         "from apps.orders import services; print(services.create_order(name='while down').id)"],
+        cwd=project.root, env=broker_down,
+    )  # fmt: skip
+    owed = project.query("SELECT completed_at, enqueued_at FROM core_eventpublication")
+
+    project.start()  # the broker is back: the worker's start-up sweep queues what is owed
+    project.wait_for(
+        "inventory's reaction to the order created while the broker was down",
+        lambda: bool(project.query("SELECT 1 FROM inventory_inventory WHERE name LIKE 'Order %'")),
+    )
+    project.stop()
+
+    assert created.stdout.split()[-1].isdigit(), "the create itself succeeded"
+    assert owed == [(None, None)], "pending, and released for the sweep"
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # nothing listens once the probe closes
+
+
+ALWAYS_FAILING_HANDLER = """
+
+@subscriber(OrderCreated, durable=True)
+def hopeless_reaction(event: OrderCreated) -> None:
+    raise ConnectionError("the mail server is gone for good")
+"""
+
+
+@pytest.mark.parametrize("project", ["django-q2"], indirect=True)
+def test_a_handler_that_always_fails_ends_failed_after_the_configured_attempts(
+    project: WorkerProject,
+) -> None:
+    project.env["EVENTS_MAX_ATTEMPTS"] = "3"
+    project.add_handler(ALWAYS_FAILING_HANDLER)
+    project.start()
+    project.shell("from apps.orders import services; services.create_order(name='w')")
+
+    # The worker's every-minute sweep, run in one process without waiting for it.
+    project.shell(
+        "import time\n"
+        "from core.events.delivery import sweep\n"
+        "from core.models import EventPublication\n"
+        "failed = EventPublication.objects.filter(failed_at__isnull=False)\n"
+        f"deadline = time.monotonic() + {WAIT_SECONDS}\n"
+        "while not failed.exists() and time.monotonic() < deadline:\n"
+        "    sweep()\n"
+        "    time.sleep(0.2)\n"
+        "time.sleep(1)\n"
+        "sweep()  # one more: a failed publication is not tried again\n"
+    )
+    listed = project.manage("failed_events")
+    purged = project.manage("failed_events", "--purge")
+    project.stop()
+
+    assert publications(project, "on_order_created")[0][0] is not None, "the others delivered"
+    assert "hopeless_reaction" in listed
+    assert "3 attempts, last error: ConnectionError: the mail server is gone for good" in listed
+    assert purged.strip() == "Purged 1 failed publication(s)."
+    assert publications(project, "hopeless_reaction") == []
+
+
+TYPED_HANDLERS = """
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from core.events import DomainEvent
+
+
+@dataclass(frozen=True, kw_only=True)
+class PriceChanged(DomainEvent):
+    price: Decimal
+    changed_at: datetime
+
+
+def note(kind: str, event: PriceChanged) -> None:
+    seen = repr((event, type(event.price), type(event.changed_at)))
+    (Path(os.environ["TEST_MARKERS"]) / kind).write_text(seen)
+
+
+@subscriber(PriceChanged)
+def note_immediately(event: PriceChanged) -> None:
+    note("immediate", event)
+
+
+@subscriber(PriceChanged, durable=True)
+def note_durably(event: PriceChanged) -> None:
+    note("durable", event)
+"""
+
+
+@pytest.mark.parametrize("project", ["django-q2"], indirect=True)
+def test_durable_and_immediate_handlers_receive_identical_values(project: WorkerProject) -> None:
+    project.add_handler(TYPED_HANDLERS)
+    project.start()
+    project.shell(
+        "from datetime import datetime, timezone\n"
+        "from decimal import Decimal\n"
+        "from apps.inventory.handlers import PriceChanged\n"
+        "from core.events import publish\n"
+        "publish(PriceChanged(price=Decimal('12.50'),"
+        " changed_at=datetime(2030, 1, 2, 3, 4, 5, 678901, tzinfo=timezone.utc)))"
+    )
+    project.wait_for("the durable handler", (project.markers / "durable").exists)
+    project.stop()
+
+    immediate = (project.markers / "immediate").read_text()
+    assert "Decimal('12.50')" in immediate
+    assert "<class 'datetime.datetime'>" in immediate
+    assert (project.markers / "durable").read_text() == immediate

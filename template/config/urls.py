@@ -1,20 +1,36 @@
-"""URL routes: admin, health, the OpenAPI schema and docs, and one API per domain.
+"""URL routes: admin, API tokens, the OpenAPI schema and docs, and one API per domain.
 
-Each domain's `api/urls.py` is mounted under `/api/<domain>/` automatically.
+Each domain's `api/urls.py` is mounted under `/api/<domain>/` automatically; nothing
+else lives under `/api/`, so no domain name can collide with another route. `/health/`
+is answered by `core.middleware.HealthCheckMiddleware`, before any route.
 """
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny, BasePermission, IsAdminUser
 
+from core.api import ObtainTokenView
 from core.domains import DOMAINS, has_api
-from core.views import health
+
+docs_permissions: list[type[BasePermission]] = [
+    AllowAny if settings.API_DOCS_PUBLIC else IsAdminUser
+]
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
-    path("health/", health, name="health"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path(settings.ADMIN_URL, admin.site.urls),
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path(
+        "api-schema/",
+        SpectacularAPIView.as_view(permission_classes=docs_permissions),
+        name="schema",
+    ),
+    path(
+        "api-docs/",
+        SpectacularSwaggerView.as_view(url_name="schema", permission_classes=docs_permissions),
+        name="api-docs",
+    ),
     *(
         path(f"api/{domain}/", include(f"apps.{domain}.api.urls"))
         for domain in DOMAINS

@@ -5,12 +5,13 @@ checks discover domains here instead of reading a hand-kept list, so adding one 
 edits a file that another domain also changes.
 """
 
-import importlib
 import inspect
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from django.apps import AppConfig
+if TYPE_CHECKING:
+    from django.apps import AppConfig
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 APPS_DIR = BASE_DIR / "apps"
@@ -31,36 +32,32 @@ DOMAINS: list[str] = discover_domains()
 
 @dataclass(frozen=True)
 class Declaration:
-    """What a domain's AppConfig declares: whom it may use, whose models it may reference."""
+    """What a domain's AppConfig declares: whom it may use, whose models it may reference,
+    and whether its crossings may wait in the boundary baseline (`strict` says no)."""
 
     domain: str
     depends_on: frozenset[str]
     model_relations_to: frozenset[str]
     config_class: str
     config_file: Path
+    strict: bool = False
 
 
-def declaration_of(domain: str, config_class: type[AppConfig]) -> Declaration:
+def declaration_of(domain: str, config_class: "type[AppConfig]") -> Declaration:
+    """The declarations of a loaded AppConfig class."""
     return Declaration(
         domain=domain,
         depends_on=frozenset(getattr(config_class, "depends_on", ())),
         model_relations_to=frozenset(getattr(config_class, "model_relations_to", ())),
         config_class=config_class.__name__,
         config_file=Path(inspect.getfile(config_class)).relative_to(BASE_DIR),
+        strict=bool(getattr(config_class, "strict", False)),
     )
 
 
 def load_declarations(domains: list[str] = DOMAINS) -> dict[str, Declaration]:
-    """Read each domain's declarations from its `apps.py`, without setting Django up."""
-    declarations = {}
-    for domain in domains:
-        module = importlib.import_module(f"apps.{domain}.apps")
-        (config_class,) = (
-            member
-            for member in vars(module).values()
-            if inspect.isclass(member)
-            and issubclass(member, AppConfig)
-            and member.__module__ == module.__name__
-        )
-        declarations[domain] = declaration_of(domain, config_class)
-    return declarations
+    """Read each domain's declarations from the source of its `apps.py`, without running
+    it, exactly as the boundary check reads them (see core.boundaries.index)."""
+    from core.boundaries.index import read_declarations
+
+    return read_declarations(BASE_DIR, domains)[0]

@@ -25,7 +25,11 @@ class User(AbstractUser):
 
 
 class EventPublication(models.Model):
-    """One durable delivery of a domain event to one subscriber (see core.events)."""
+    """One durable delivery of a domain event to one subscriber (see core.events).
+
+    Pending until `completed_at` is set; `failed_at` once EVENTS_MAX_ATTEMPTS ran out.
+    `enqueued_at` is the claim of the one delivery queued for it.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     event_name = models.CharField(max_length=255)
@@ -33,19 +37,35 @@ class EventPublication(models.Model):
     subscriber = models.CharField(max_length=255)
     published_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     last_error = models.TextField(blank=True)
 
     class Meta:
         indexes = (
+            # What the sweep reads: pending rows by due time.
             models.Index(
                 fields=["next_attempt_at"],
-                condition=models.Q(completed_at__isnull=True),
+                condition=models.Q(completed_at__isnull=True, failed_at__isnull=True),
                 name="core_event_publication_due",
+            ),
+            # What pruning reads: completed rows by age.
+            models.Index(
+                fields=["completed_at"],
+                condition=models.Q(completed_at__isnull=False),
+                name="core_event_publication_done",
             ),
         )
 
     def __str__(self) -> str:
-        state = "complete" if self.completed_at else f"pending after {self.attempts} attempts"
-        return f"{self.event_name} -> {self.subscriber} ({state})"
+        return f"{self.event_name} -> {self.subscriber} ({self.state})"
+
+    @property
+    def state(self) -> str:
+        if self.completed_at:
+            return "complete"
+        if self.failed_at:
+            return f"failed after {self.attempts} attempts"
+        return f"pending after {self.attempts} attempts"

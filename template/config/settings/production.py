@@ -17,13 +17,19 @@ STORAGES["staticfiles"] = {
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
 }
 
-# TLS ends at the load balancer or reverse proxy, which sets X-Forwarded-Proto.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# TLS ends at the load balancer or reverse proxy. Whether a request came over HTTPS is
+# the scheme gunicorn sets, from X-Forwarded-Proto of trusted proxies only
+# (FORWARDED_ALLOW_IPS, gunicorn.conf.py): no SECURE_PROXY_SSL_HEADER, which would
+# believe that header from anyone. /health/ answers before the redirect (core/middleware.py).
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-# The container healthcheck calls /health/ over plain HTTP from inside the container.
-SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = True
+# Both bind more than this site (every subdomain; browsers' built-in lists, for months),
+# so they are off until you turn them on; `check --deploy` is told that on purpose.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [
+    *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

@@ -1,8 +1,10 @@
-"""Rule 5 (model-relations) as a Django system check, run by `manage.py check`.
+"""Relations between models as a Django system check, run by `manage.py check`.
 
-Import checkers cannot see `ForeignKey("inventory.Item")` or a signal connected with
-`sender="inventory.Item"`: both name a model by string. Django resolves them, so the
-check reads the resolved models from the app registry.
+`check_boundaries` reads relation fields and signal receivers from the source; this
+check reads them from the loaded app registry instead, so it also sees relations that
+code builds at start-up. It applies the same two rules: model-relations (a domain's
+models reach another domain's models only where `model_relations_to` allows it) and
+core-neutral (core's models and receivers reach no domain's models).
 """
 
 import inspect
@@ -18,7 +20,7 @@ from django.db import models
 from django.db.models import signals
 
 from core.boundaries.rules import domain_of
-from core.domains import BASE_DIR, Declaration, declaration_of
+from core.domains import BASE_DIR, declaration_of
 
 MODEL_SIGNALS = (
     signals.pre_init,
@@ -45,34 +47,51 @@ def check_model_relations(
     return [*relation_errors(domains), *signal_errors(domains)]
 
 
-def undeclared_reach(source: str, target: str, domains: dict[str, AppConfig]) -> Declaration | None:
-    """The source domain's declaration when reaching `target`'s models breaks the rule."""
-    if source == target or source not in domains or target not in domains:
+def broken_rule(source: str, target: str, domains: dict[str, AppConfig]) -> str | None:
+    """The rule broken when code of `source` (an app label, or "core") reaches the
+    models of `target`; None when that is allowed, or no domain is reached."""
+    if source == target or target not in domains:
+        return None
+    if source == "core":
+        return "core-neutral"
+    if source not in domains:
         return None
     declaration = declaration_of(source, type(domains[source]))
-    return None if target in declaration.model_relations_to else declaration
+    return None if target in declaration.model_relations_to else "model-relations"
+
+
+def allow(source: str, target: str, domains: dict[str, AppConfig]) -> str:
+    """The end of a hint: how to allow the reach, or why it cannot be allowed."""
+    if source == "core":
+        return f"or move it into apps/{target}/: core is shared by every domain."
+    declaration = declaration_of(source, type(domains[source]))
+    return (
+        f"or, to tie the two on purpose, add '{target}' to model_relations_to in "
+        f"{declaration.config_class} ({declaration.config_file})."
+    )
 
 
 def relation_errors(domains: dict[str, AppConfig]) -> Iterator[Error]:
-    for label, config in domains.items():
+    for config in (apps.get_app_config("core"), *domains.values()):
+        source = config.label
         for model in config.get_models():
             for field in (*model._meta.local_fields, *model._meta.local_many_to_many):
                 target = field.related_model if field.is_relation else None
                 if target is None or isinstance(target, str):
                     continue  # not a relation, or unresolved (Django's own checks report it)
                 target_label = target._meta.app_label
-                declaration = undeclared_reach(label, target_label, domains)
-                if declaration is None:
+                rule = broken_rule(source, target_label, domains)
+                if rule is None:
                     continue
+                read = f" and read them through apps.{target_label}.services"
+                read = "" if source == "core" else read
                 yield Error(
-                    f"{field_location(model, field.name)}: [model-relations] "
+                    f"{field_location(model, field.name)}: [{rule}] "
                     f"{model._meta.label}.{field.name} is a {type(field).__name__} from "
-                    f"'{label}' to {target._meta.label}, a model private to '{target_label}'.",
+                    f"'{source}' to {target._meta.label}, a model private to '{target_label}'.",
                     hint=f"keep {target_label}'s ids instead of a relation (e.g. "
-                    f"{field.name}_id = models.BigIntegerField()) and read them through "
-                    f"apps.{target_label}.services; or, to tie the two schemas on purpose, add "
-                    f"'{target_label}' to model_relations_to in {declaration.config_class} "
-                    f"({declaration.config_file}).",
+                    f"{field.name}_id = models.BigIntegerField()){read}; "
+                    + allow(source, target_label, domains),
                     obj=field,
                     id="boundaries.E001",
                 )
@@ -86,19 +105,18 @@ def signal_errors(domains: dict[str, AppConfig]) -> Iterator[Error]:
             sender = models_by_id.get(sender_id)
             if receiver is None or sender is None:
                 continue
-            source = domain_of(receiver.__module__)
+            module = receiver.__module__
+            source = domain_of(module) or module.partition(".")[0]
             target_label = sender._meta.app_label
-            declaration = undeclared_reach(source or "", target_label, domains)
-            if declaration is None:
+            rule = broken_rule(source, target_label, domains)
+            if rule is None:
                 continue
             yield Error(
-                f"{code_location(receiver)}: [model-relations] {receiver.__qualname__} in "
+                f"{code_location(receiver)}: [{rule}] {receiver.__qualname__} in "
                 f"'{source}' receives {signal_name(signal)} of {sender._meta.label}, a model "
                 f"private to '{target_label}'.",
                 hint=f"have '{target_label}' publish an event from apps.{target_label}.events "
-                f"and subscribe to it; or, to tie the two on purpose, add '{target_label}' to "
-                f"model_relations_to in {declaration.config_class} "
-                f"({declaration.config_file}).",
+                "and subscribe to it; " + allow(source, target_label, domains),
                 obj=receiver.__qualname__,
                 id="boundaries.E002",
             )

@@ -2,7 +2,10 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from core.events.publishing import DomainEvent
 
 Handler = Callable[[Any], None]
 H = TypeVar("H", bound=Handler)
@@ -10,7 +13,7 @@ H = TypeVar("H", bound=Handler)
 
 @dataclass(frozen=True)
 class Subscription:
-    event_type: type
+    event_type: type["DomainEvent"]
     handler: Handler
     durable: bool
 
@@ -23,7 +26,7 @@ class Subscription:
 _subscriptions: dict[str, Subscription] = {}
 
 
-def subscriber(event_type: type, *, durable: bool = False) -> Callable[[H], H]:
+def subscriber(event_type: type["DomainEvent"], *, durable: bool = False) -> Callable[[H], H]:
     """Register the decorated function as a handler of `event_type`."""
 
     def register(handler: H) -> H:
@@ -34,7 +37,7 @@ def subscriber(event_type: type, *, durable: bool = False) -> Callable[[H], H]:
     return register
 
 
-def subscriptions_to(event_type: type) -> list[Subscription]:
+def subscriptions_to(event_type: type["DomainEvent"]) -> list[Subscription]:
     return [s for s in _subscriptions.values() if s.event_type is event_type]
 
 

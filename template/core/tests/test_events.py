@@ -1,18 +1,26 @@
 """The event machinery, with events and subscribers that exist only in these tests."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 from pytest_django import Settings
 
 from core.events import DomainEvent, publish, subscriber
-from core.events.delivery import deliver, resubmit_incomplete
+from core.events.delivery import deliver, prune_completed, resubmit_due, retry_delay
+from core.events.publishing import UnpublishableEventError
 from core.models import EventPublication
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-received: list[tuple[str, int]] = []
+PARIS = ZoneInfo("Europe/Paris")
+received: list[tuple[str, object]] = []
 failures_left = {"count": 0}
 
 
@@ -26,6 +34,17 @@ class ThingStored(DomainEvent):
     thing_id: int
 
 
+@dataclass(frozen=True, kw_only=True)
+class ThingPriced(DomainEvent):
+    price: Decimal
+    priced_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThingWithAnObject(DomainEvent):
+    thing: object
+
+
 @subscriber(ThingHappened)
 def note_immediately(event: ThingHappened) -> None:
     received.append(("immediate", event.thing_id))
@@ -37,6 +56,16 @@ def note_durably(event: ThingStored) -> None:
         failures_left["count"] -= 1
         raise ConnectionError("the mail server is down")
     received.append(("durable", event.thing_id))
+
+
+@subscriber(ThingPriced)
+def note_price_immediately(event: ThingPriced) -> None:
+    received.append(("immediate", event))
+
+
+@subscriber(ThingPriced, durable=True)
+def note_price_durably(event: ThingPriced) -> None:
+    received.append(("durable", event))
 
 
 @pytest.fixture(autouse=True)
@@ -79,6 +108,31 @@ def test_durable_publications_are_recorded_with_the_change_and_completed() -> No
     assert publication.payload == {"thing_id": 3}
 
 
+def test_durable_and_immediate_subscribers_receive_the_same_values() -> None:
+    event = ThingPriced(price=Decimal("12.50"), priced_at=datetime(2030, 1, 2, 3, 4, 5, 6789, UTC))
+
+    publish(event)
+
+    assert received == [("immediate", event), ("durable", event)]
+    durable = received[1][1]
+    assert isinstance(durable, ThingPriced)
+    assert type(durable.price) is Decimal
+    assert type(durable.priced_at) is datetime
+    assert durable.priced_at.tzinfo is UTC
+
+
+def test_an_event_that_cannot_round_trip_is_refused_before_anything_is_sent() -> None:
+    with pytest.raises(UnpublishableEventError, match="ThingWithAnObject cannot be published"):
+        publish(ThingWithAnObject(thing=object()))
+    with pytest.raises(UnpublishableEventError, match=r"ThingPriced\.price: 0\.1 would reach"):
+        publish(ThingPriced(price=0.1, priced_at=timezone.now()))  # type: ignore[arg-type]
+    with pytest.raises(UnpublishableEventError, match="priced_at"):  # the zone would be lost
+        publish(ThingPriced(price=Decimal(1), priced_at=datetime(2030, 7, 1, tzinfo=PARIS)))
+
+    assert received == []
+    assert not EventPublication.objects.exists()
+
+
 def test_a_failing_handler_is_retried_until_it_succeeds(settings: Settings) -> None:
     settings.EVENTS_RETRY_SECONDS = 0
     failures_left["count"] = 2
@@ -87,7 +141,7 @@ def test_a_failing_handler_is_retried_until_it_succeeds(settings: Settings) -> N
     publication = EventPublication.objects.get()
     assert publication.completed_at is None
     assert "the mail server is down" in publication.last_error
-    retries = [resubmit_incomplete() for _ in range(2)]
+    retries = [resubmit_due() for _ in range(2)]
 
     publication.refresh_from_db()
     assert retries == [1, 1]
@@ -96,19 +150,97 @@ def test_a_failing_handler_is_retried_until_it_succeeds(settings: Settings) -> N
     assert received == [("durable", 4)]
 
 
-def test_delivering_twice_runs_the_handler_once() -> None:
+def test_a_handler_that_keeps_failing_ends_failed_until_retried(settings: Settings) -> None:
+    settings.EVENTS_RETRY_SECONDS = 0
+    settings.EVENTS_MAX_ATTEMPTS = 3
+    failures_left["count"] = 3
+
     publish(ThingStored(thing_id=5))
+    retries = [resubmit_due() for _ in range(3)]
+    failed = EventPublication.objects.get()
+
+    assert retries == [1, 1, 0], "no attempt after the last one"
+    assert failed.failed_at is not None
+    assert failed.attempts == 3
+
+    call_command("failed_events", "--retry")
+
+    assert EventPublication.objects.get().completed_at is not None
+    assert received == [("durable", 5)]
+
+
+def test_failed_publications_can_be_purged(settings: Settings) -> None:
+    settings.EVENTS_MAX_ATTEMPTS = 1
+    failures_left["count"] = 1
+    publish(ThingStored(thing_id=6))
+
+    call_command("failed_events", "--purge")
+
+    assert not EventPublication.objects.exists()
+
+
+def test_delivering_twice_runs_the_handler_once() -> None:
+    publish(ThingStored(thing_id=7))
     publication_id = str(EventPublication.objects.get().pk)
 
     deliver(publication_id)
 
-    assert received == [("durable", 5)]
+    assert received == [("durable", 7)]
 
 
-def test_failures_wait_longer_each_time(settings: Settings) -> None:
+def test_failures_wait_longer_each_time_up_to_the_cap(settings: Settings) -> None:
     settings.EVENTS_RETRY_SECONDS = 10
+    settings.EVENTS_RETRY_MAX_SECONDS = 3600
     failures_left["count"] = 1
-    publish(ThingStored(thing_id=6))
+    publish(ThingStored(thing_id=8))
 
-    assert resubmit_incomplete() == 0, "the retry is not due yet"
+    assert resubmit_due() == 0, "the retry is not due yet"
     assert EventPublication.objects.get().attempts == 1
+    assert [retry_delay(n).total_seconds() for n in (1, 2, 3)] == [10, 20, 40]
+    assert retry_delay(10_000) == timedelta(hours=1)
+
+
+def test_an_unreachable_queue_fails_nothing_and_the_sweep_delivers_later(
+    settings: Settings,
+) -> None:
+    settings.EVENTS_SWEEP_BATCH_SIZE = 200
+    with mock.patch("core.events.delivery.enqueue", side_effect=ConnectionError("broker down")):
+        with transaction.atomic():
+            for thing_id in range(120):  # more than one task's worth
+                publish(ThingStored(thing_id=thing_id))
+        assert resubmit_due() == 0, "the sweep stops while the queue is down"
+
+    assert not EventPublication.objects.filter(completed_at__isnull=False).exists()
+    assert not EventPublication.objects.filter(enqueued_at__isnull=False).exists(), (
+        "every row released for the next sweep"
+    )
+    assert resubmit_due() == 120
+    assert len(received) == 120
+    assert {thing_id for _, thing_id in received} == set(range(120))
+
+
+def test_the_sweep_queues_each_due_publication_once(settings: Settings) -> None:
+    settings.EVENTS_SWEEP_BATCH_SIZE = 2
+    with mock.patch("core.events.delivery.enqueue") as enqueue:
+        for thing_id in range(5):
+            publish(ThingStored(thing_id=thing_id))
+        EventPublication.objects.update(enqueued_at=None)  # as if the queue had been down
+        enqueue.reset_mock()
+
+        sweeps = [resubmit_due(), resubmit_due()]
+
+    queued = sorted(pk for call in enqueue.call_args_list for pk in call.args[1])
+    assert sweeps == [5, 0]
+    assert queued == sorted(str(pk) for pk in EventPublication.objects.values_list("pk", flat=True))
+
+
+def test_old_completed_publications_are_pruned(settings: Settings) -> None:
+    settings.EVENTS_KEEP_COMPLETED_DAYS = 7
+    publish(ThingStored(thing_id=10))
+    publish(ThingStored(thing_id=11))
+    EventPublication.objects.filter(payload__thing_id=10).update(
+        completed_at=timezone.now() - timedelta(days=8)
+    )
+
+    assert prune_completed() == 1
+    assert list(EventPublication.objects.values_list("payload", flat=True)) == [{"thing_id": 11}]

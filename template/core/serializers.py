@@ -1,0 +1,45 @@
+"""Serializers whose validation and OpenAPI schema say the same thing.
+
+DRF's CharField turns numbers into strings (`{"name": 0}` is saved as "0") and trims
+whitespace before checking the length, so the schema drf-spectacular derives from it
+accepts less and refuses more than the API does. Here text fields accept JSON strings
+only, as sent, and their schema pattern states the rest: no NUL character (which
+PostgreSQL cannot store) and, unless blank is allowed, one visible character.
+"""
+
+from typing import Any, TypeVar
+
+from django.core.validators import RegexValidator
+from django.db import models
+from rest_framework import serializers
+
+_M = TypeVar("_M", bound=models.Model)
+
+NOT_BLANK = RegexValidator(
+    r"\A[^\x00]*[^\s\x00][^\x00]*\Z", "Enter text with at least one visible character."
+)
+NO_NUL = RegexValidator(r"\A[^\x00]*\Z", "Null characters are not allowed.")
+
+
+class StrictCharField(serializers.CharField):
+    """Text exactly as sent: a JSON string, never a number, not trimmed."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["trim_whitespace"] = False
+        super().__init__(**kwargs)
+        self.validators.append(NO_NUL if self.allow_blank else NOT_BLANK)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictModelSerializer(serializers.ModelSerializer[_M]):
+    """A ModelSerializer whose text fields are StrictCharFields."""
+
+    serializer_field_mapping = {  # noqa: RUF012  (overrides DRF's class attribute)
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }

@@ -1,0 +1,67 @@
+"""Every benchmark script runs, at its smallest size and once: none may rot unnoticed.
+
+No figure is asserted; the scripts print them for people (README: Speed).
+"""
+
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Render
+from tests.helpers import TEMPLATE_ROOT, run
+
+pytestmark = pytest.mark.project
+
+# Each script in benchmarks/ and the test module that smoke-runs it.
+SMOKE_RUNS = {
+    "affected_tests.py": "test_affected_tests.py",
+    "app.py": "test_benchmarks.py",
+    "boundaries.py": "test_benchmarks.py",
+    "updates.py": "test_update.py",
+}
+
+
+def test_every_benchmark_has_a_smoke_run() -> None:
+    scripts = sorted(path.name for path in (TEMPLATE_ROOT / "benchmarks").glob("*.py"))
+
+    assert scripts == sorted(SMOKE_RUNS)
+    for script, module in SMOKE_RUNS.items():
+        assert f"benchmarks/{script}" in (TEMPLATE_ROOT / "tests" / module).read_text() or (
+            f'"benchmarks" / "{script}"' in (TEMPLATE_ROOT / "tests" / module).read_text()
+        ), f"{module} does not run benchmarks/{script}"
+
+
+def test_boundary_benchmark_prints_its_table() -> None:
+    script = TEMPLATE_ROOT / "benchmarks" / "boundaries.py"
+
+    result = run([sys.executable, str(script), "--sizes", "2", "--runs", "1"], TEMPLATE_ROOT)
+
+    header, _, row = result.stdout.splitlines()
+    assert header.split(" | ")[1:5] == [
+        "python -c pass",
+        "check_boundaries",
+        "check_boundaries, no cache",
+        "tach check",
+    ]
+    assert re.fullmatch(r"2( \| \d+\.\d\d s){5} \| \d+\.\d\d", row), row
+
+
+def test_app_benchmark_runs_at_its_smallest_size(
+    render: Render, install: Callable[[Path], Path], postgres_admin: str
+) -> None:
+    project = install(render({}))
+    sizes = ["--requests", "5", "--clients", "2", "--rows", "10", "--publications", "5"]
+
+    result = run(
+        [sys.executable, str(TEMPLATE_ROOT / "benchmarks" / "app.py"), "--project", str(project),
+         *sizes],
+        cwd=TEMPLATE_ROOT,
+    )  # fmt: skip
+
+    print(result.stdout)
+    for figure in ("GET /health/", "(first page)", "POST /api/orders/", "(wrong password)"):
+        assert figure in result.stdout
+    assert "drained 5 pending publications with django-q2" in result.stdout

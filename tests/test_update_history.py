@@ -1,0 +1,129 @@
+"""Updates across this repository's real history, and every answer changed on update.
+
+The releases listed in releases.toml, and the current commit, are tagged in a scratch
+clone; the working tree is committed on top as the newest version. A project generated
+at each start point is worked on by a scripted team, then updated to the working tree,
+and must keep every team line and pass all of its own checks.
+"""
+
+from pathlib import Path
+
+import pytest
+from copier.errors import TaskError
+
+from tests.helpers import TEMPLATE_ROOT, run
+from tests.updating import (
+    answers_of,
+    commit_all,
+    generate,
+    git,
+    play_team,
+    project_checks_pass,
+    releases,
+    replace_working_tree,
+    tree_snapshot,
+    update,
+    uv,
+)
+
+pytestmark = pytest.mark.project
+
+ANSWER_SETS = [
+    {},
+    {"worker": "celery", "ci": "gitlab", "use_redis_cache": True, "python_version": "3.12"},
+]
+
+
+@pytest.fixture(scope="session")
+def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A clone with each release tagged; returns it and the working tree's version."""
+    shallow = run(["git", "rev-parse", "--is-shallow-repository"], cwd=TEMPLATE_ROOT).stdout
+    if shallow.strip() == "true":
+        pytest.skip("this clone is shallow: the release commits are not in it")
+    repo = tmp_path_factory.mktemp("history") / "template"
+    run(["git", "clone", "--quiet", str(TEMPLATE_ROOT), str(repo)], cwd=repo.parent)
+    latest = "0.0.0"
+    for release in releases():
+        git(repo, "tag", release["version"], release["commit"])
+        latest = release["version"]
+    git(repo, "tag", "main", "HEAD")
+    git(repo, "tag", f"{latest}.post1", "HEAD")
+    replace_working_tree(repo)
+    commit_all(repo, "The working tree")
+    working_tree = f"{latest}.post2"
+    git(repo, "tag", working_tree)
+    return repo, working_tree
+
+
+START_POINTS = [release["version"] for release in releases()] + ["main"]
+
+
+@pytest.mark.parametrize("start", START_POINTS)
+def test_update_from_history_keeps_the_teams_work_and_passes_every_check(
+    history: tuple[Path, str], tmp_path: Path, start: str
+) -> None:
+    repo, working_tree = history
+    answers = ANSWER_SETS[START_POINTS.index(start) % len(ANSWER_SETS)]
+    project = generate(repo, tmp_path / "shop", start, **answers)
+    team = play_team(project)
+    kept = ("orders", "inventory", "payments", "shipping")
+    domains = {name: tree_snapshot(project, f"apps/{name}") for name in kept}
+
+    update(project, vcs_ref=working_tree)
+
+    assert team.missing_lines() == []
+    for name, files in domains.items():
+        assert tree_snapshot(project, f"apps/{name}") == files, f"apps/{name} changed"
+    assert not (project / "apps" / "notifications").exists()
+    assert 'name = "python-dateutil"' in (project / "uv.lock").read_text()
+    project_checks_pass(project)
+
+
+# Each update changes every answer at once, so six updates take each choice from each
+# value to each other value: worker and python_version go round both ways, ci and
+# use_redis_cache flip each time.
+ANSWER_CHAIN = [
+    {"worker": "celery", "ci": "gitlab", "use_redis_cache": True, "python_version": "3.12"},
+    {"worker": "none", "ci": "github", "use_redis_cache": False, "python_version": "3.11"},
+    {"worker": "django-q2", "ci": "gitlab", "use_redis_cache": True, "python_version": "3.13"},
+    {"worker": "none", "ci": "github", "use_redis_cache": False, "python_version": "3.11"},
+    {"worker": "celery", "ci": "gitlab", "use_redis_cache": True, "python_version": "3.12"},
+    {"worker": "django-q2", "ci": "github", "use_redis_cache": False, "python_version": "3.13"},
+]
+WORKFLOW = ".github/workflows/ci.yml"
+
+
+def test_every_answer_change_keeps_domain_code_and_a_working_project(
+    history: tuple[Path, str], tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    repo, working_tree = history
+    project = generate(repo, tmp_path / "shop", working_tree)
+    tasks = project / "apps" / "orders" / "tasks.py"
+    tasks.write_text(tasks.read_text() + '\n\ndef nightly() -> None:\n    import_names(["x"])\n')
+    dockerfile = project / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text() + "LABEL org.opencontainers.image.vendor=Acme\n")
+    workflow = project / WORKFLOW
+    workflow.write_text(workflow.read_text() + "# Team: deploys are triggered by hand.\n")
+    uv(project, "add", "--quiet", "python-dateutil>=2.9")
+    commit_all(project, "The team's work")
+    domains = tree_snapshot(project, "apps")
+
+    for step, answers in enumerate(ANSWER_CHAIN):
+        try:
+            update(project, data=answers, vcs_ref=working_tree)
+        except TaskError:
+            report = capfd.readouterr().err
+            # The GitHub workflow held the team's line: kept and reported, never dropped.
+            assert answers["ci"] == "gitlab"
+            assert f"{WORKFLOW}: the template no longer" in report
+            assert "deploys are triggered by hand" in workflow.read_text()
+            git(project, "rm", "--quiet", WORKFLOW)
+        recorded = answers_of(project)
+        assert {key: recorded[key] for key in answers} == answers, f"step {step}"
+        assert tree_snapshot(project, "apps") == domains, f"step {step}: domain code changed"
+        assert "vendor=Acme" in dockerfile.read_text()
+        assert f"ARG PYTHON_VERSION={answers['python_version']}" in dockerfile.read_text()
+        assert (project / ".gitlab-ci.yml").is_file() == (answers["ci"] == "gitlab")
+        assert 'name = "python-dateutil"' in (project / "uv.lock").read_text()
+        project_checks_pass(project, full=step == len(ANSWER_CHAIN) - 1)
+        commit_all(project, f"Answers of step {step}")
