@@ -11,7 +11,8 @@ import psycopg
 import pytest
 from pytest_copie.plugin import Copie
 
-from tests.helpers import project_env, run, tool
+from tests.helpers import TEMPLATE_ROOT, project_env, run, tool
+from tests.updating import commit_all, git, releases, replace_working_tree
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -106,3 +107,24 @@ def database_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, st
         return project_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
     url = request.getfixturevalue("postgres_database")
     return project_env(DATABASE_URL=url)
+
+
+@pytest.fixture(scope="session")
+def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A clone with each release tagged; returns it and the working tree's version."""
+    shallow = run(["git", "rev-parse", "--is-shallow-repository"], cwd=TEMPLATE_ROOT).stdout
+    if shallow.strip() == "true":
+        pytest.skip("this clone is shallow: the release commits are not in it")
+    repo = tmp_path_factory.mktemp("history") / "template"
+    run(["git", "clone", "--quiet", str(TEMPLATE_ROOT), str(repo)], cwd=repo.parent)
+    latest = "0.0.0"
+    for release in releases():
+        git(repo, "tag", release["version"], release["commit"])
+        latest = release["version"]
+    git(repo, "tag", "main", "HEAD")
+    git(repo, "tag", f"{latest}.post1", "HEAD")
+    replace_working_tree(repo)
+    commit_all(repo, "The working tree")
+    working_tree = f"{latest}.post2"
+    git(repo, "tag", working_tree)
+    return repo, working_tree

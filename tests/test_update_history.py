@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from copier.errors import TaskError
 
-from tests.helpers import TEMPLATE_ROOT, run
 from tests.updating import (
     answers_of,
     commit_all,
@@ -20,7 +19,6 @@ from tests.updating import (
     play_team,
     project_checks_pass,
     releases,
-    replace_working_tree,
     tree_snapshot,
     update,
     uv,
@@ -32,27 +30,6 @@ ANSWER_SETS = [
     {},
     {"worker": "celery", "ci": "gitlab", "use_redis_cache": True, "python_version": "3.12"},
 ]
-
-
-@pytest.fixture(scope="session")
-def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """A clone with each release tagged; returns it and the working tree's version."""
-    shallow = run(["git", "rev-parse", "--is-shallow-repository"], cwd=TEMPLATE_ROOT).stdout
-    if shallow.strip() == "true":
-        pytest.skip("this clone is shallow: the release commits are not in it")
-    repo = tmp_path_factory.mktemp("history") / "template"
-    run(["git", "clone", "--quiet", str(TEMPLATE_ROOT), str(repo)], cwd=repo.parent)
-    latest = "0.0.0"
-    for release in releases():
-        git(repo, "tag", release["version"], release["commit"])
-        latest = release["version"]
-    git(repo, "tag", "main", "HEAD")
-    git(repo, "tag", f"{latest}.post1", "HEAD")
-    replace_working_tree(repo)
-    commit_all(repo, "The working tree")
-    working_tree = f"{latest}.post2"
-    git(repo, "tag", working_tree)
-    return repo, working_tree
 
 
 START_POINTS = [release["version"] for release in releases()] + ["main"]

@@ -1,0 +1,75 @@
+"""Projects generated before the first release update to the working tree.
+
+Their domains keep their files (the scaffold of that time), so the team adopts the
+API changes by hand, as the CHANGELOG's first release says; the test plays exactly
+those steps and nothing else, so a step missing from the CHANGELOG fails it.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+from copier.errors import TaskError
+
+from tests.updating import (
+    conflict_leftovers,
+    generate,
+    play_team,
+    project_checks_pass,
+    tree_snapshot,
+    update,
+)
+
+pytestmark = pytest.mark.project
+
+# The newest commit before releases were listed: the start most unreleased projects
+# share, with domains still rendered on every update and import-linter contracts.
+BEFORE_FIRST_RELEASE = "fffcf4b072ee2243e92092cfb881df2cea8e4e71"
+MARKER_LINE = re.compile(r"^(<<<<<<< .*|=======|>>>>>>> .*)\n", re.MULTILINE)
+
+
+def keep_both_sides(project: Path, relative: str) -> None:
+    """Resolve a conflict the way a team does when both sides only add or drop prose."""
+    path = project / relative
+    path.write_text(MARKER_LINE.sub("", path.read_text()))
+
+
+def adopt_the_api_changes(project: Path) -> None:
+    """The CHANGELOG's 'What the team must do after updating', in each domain's tests."""
+    for tests in project.glob("apps/*/tests/test_api.py"):
+        text = tests.read_text()
+        text = text.replace(".status_code == 403", ".status_code == 401")
+        text = text.replace(
+            'assert "name" in response.json()',
+            'assert [error["attr"] for error in response.json()["errors"]] == ["name"]',
+        )
+        tests.write_text(text)
+
+
+def test_a_project_from_before_the_first_release_updates_and_keeps_the_teams_work(
+    history: tuple[Path, str], tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    repo, working_tree = history
+    project = generate(repo, tmp_path / "shop", BEFORE_FIRST_RELEASE)
+    team = play_team(project)
+    kept = ("orders", "inventory", "payments", "shipping")
+    domains = {name: tree_snapshot(project, f"apps/{name}") for name in kept}
+
+    try:
+        update(project, vcs_ref=working_tree)
+    except TaskError:  # conflicts are listed and fail the update: resolve them
+        report = capfd.readouterr().err
+        for relative in conflict_leftovers(project):
+            assert f"{relative}:" in report, f"{relative} has a conflict the update hid"
+            assert not relative.startswith("apps/"), "an update touched a domain"
+            keep_both_sides(project, relative)
+
+    assert conflict_leftovers(project) == []
+    assert team.missing_lines() == []
+    for name, files in domains.items():
+        assert tree_snapshot(project, f"apps/{name}") == files, f"apps/{name} changed"
+    assert not (project / "apps" / "notifications").exists()
+    assert not (project / "core" / "boundaries" / "contract.py").exists()
+    assert 'name = "python-dateutil"' in (project / "uv.lock").read_text()
+    adopt_the_api_changes(project)
+    project_checks_pass(project)
