@@ -119,7 +119,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     run(["git", "clone", "--quiet", str(TEMPLATE_ROOT), str(repo)], cwd=repo.parent)
     latest = "0.0.0"
     for release in releases():
-        git(repo, "tag", release["version"], release["commit"])
+        git(repo, "tag", "--force", release["version"], release["commit"])  # clones have it
         latest = release["version"]
     git(repo, "tag", "main", "HEAD")
     git(repo, "tag", f"{latest}.post1", "HEAD")
