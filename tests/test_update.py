@@ -17,14 +17,17 @@ from tests.helpers import TEMPLATE_ROOT, project_env, run, tool
 from tests.updating import (
     DEFAULT_DOMAINS,
     answers_of,
+    changed_domains,
     changed_paths,
     commit_all,
     conflict_leftovers,
     copy_working_tree,
+    domain_snapshots,
     generate,
     git,
     play_team,
     project_checks_pass,
+    release,
     tree_snapshot,
     update,
     uv,
@@ -75,11 +78,9 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = tmp_path_factory.mktemp("template-repo")
     copy_working_tree(repo)
     git(repo, "init", "--quiet")
-    commit_all(repo, "1.0.0")
-    git(repo, "tag", "1.0.0")
+    release(repo, "1.0.0")
     make_next_release(repo)
-    commit_all(repo, "1.1.0")
-    git(repo, "tag", "1.1.0")
+    release(repo, "1.1.0")
     return repo
 
 
@@ -90,8 +91,7 @@ def test_next_release_reaches_everything_but_the_teams_domains(
     team = play_team(project)
     team.append("core/json.py", "\n# Team: money travels as strings of cents.\n")
     team.commit("Money as JSON")
-    kept = ("orders", "inventory", "payments", "shipping")
-    domains = {name: tree_snapshot(project, f"apps/{name}") for name in kept}
+    domains = domain_snapshots(project)
 
     with pytest.raises(TaskError):
         update(project, data={"domains": [*DEFAULT_DOMAINS, "billing"]})
@@ -100,8 +100,7 @@ def test_next_release_reaches_everything_but_the_teams_domains(
     assert "core/json.py: the template no longer generates this file" in capfd.readouterr().err
     assert (project / "core" / "json.py").is_file()
     assert team.missing_lines() == []
-    for name, files in domains.items():
-        assert tree_snapshot(project, f"apps/{name}") == files, f"apps/{name} changed"
+    assert changed_domains(project, domains) == []
     assert not (project / "apps" / "notifications").exists(), "a deleted domain stays deleted"
     assert tree_snapshot(project, "apps/inventory/api") == {}, "a deleted API stays deleted"
     assert (project / "apps" / "billing" / "selectors.py").is_file(), "new domains get it all"
@@ -247,8 +246,7 @@ def migrating_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = tmp_path_factory.mktemp("migrating-repo")
     copy_working_tree(repo)
     git(repo, "init", "--quiet")
-    commit_all(repo, "1.0.0")
-    git(repo, "tag", "1.0.0")
+    release(repo, "1.0.0")
     for version, script, stage in (("1.1.0", REWRITE_MIGRATION, "after"),
                                    ("1.2.0", FAILING_MIGRATION, "before")):  # fmt: skip
         (repo / "hooks" / "migrations").mkdir(exist_ok=True)
@@ -260,8 +258,7 @@ def migrating_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
             f'"{{{{ _copier_conf.src_path }}}}/hooks/migrations/to_{version}.py"]\n'
         )
         (repo / "copier.yml").write_text(config.replace("_migrations:\n", f"_migrations:\n{entry}"))
-        commit_all(repo, version)
-        git(repo, "tag", version)
+        release(repo, version)
     return repo
 
 

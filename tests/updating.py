@@ -110,6 +110,25 @@ def tree_snapshot(project: Path, folder: str) -> dict[str, bytes]:
     )
 
 
+def domain_snapshots(project: Path) -> dict[str, dict[str, bytes]]:
+    """Every domain folder under apps/ and its files, to compare after an update."""
+    folders = sorted(path.name for path in (project / "apps").iterdir() if path.is_dir())
+    return {name: tree_snapshot(project, f"apps/{name}") for name in folders}
+
+
+def changed_domains(project: Path, before: dict[str, dict[str, bytes]]) -> list[str]:
+    """The domains of `before` whose files are no longer exactly what they were."""
+    return [
+        name for name, files in before.items() if tree_snapshot(project, f"apps/{name}") != files
+    ]
+
+
+def release(repo: Path, version: str) -> None:
+    """Commit a scratch template's working tree and tag it as `version`."""
+    commit_all(repo, version)
+    git(repo, "tag", version)
+
+
 def uv(project: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
     return run([tool("uv"), *args], cwd=project, env=env or project_env()).stdout
 
