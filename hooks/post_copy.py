@@ -1,6 +1,10 @@
 """Run by Copier after the first `copier copy` (never on update), in the new project.
 
-    post_copy.py DESTINATION_AS_TYPED TEMPLATE_AS_TYPED
+    post_copy.py DESTINATION_AS_TYPED TEMPLATE_AS_TYPED ANSWERS_JSON
+
+ANSWERS_JSON holds the domains, the worker, the events example's subscriber, and
+whether the destination already held a generated project (`copier recopy`, or a copy
+over a project): Copier rendered nothing there, and this refuses it.
 
 Each step is idempotent, works outside a git repository, and only creates what is
 missing, so running it twice changes nothing.
@@ -15,6 +19,12 @@ import sys
 from pathlib import Path
 
 from git_repository import inside_git_work_tree
+
+RECOPY_REFUSED = """\
+This folder already holds a project generated from this template: Copier rendered
+nothing, so none of the team's files changed. `copier recopy` (or a copy over a
+project) would overwrite every file the template renders with a fresh one, dropping
+the team's edits. Use `copier update`, which merges them (README: Updates)."""
 
 
 def init_git() -> None:
@@ -86,9 +96,33 @@ def record_template_path(destination: str, template: str) -> None:
         print(f"Recorded the template as {found}, so `copier update` works from the project.")
 
 
+def render_domains(domains: list[str], worker: str, subscriber: str | None) -> None:
+    """Each domain from the scaffold of the project's template package, as
+    `manage.py startdomain` renders later ones; a folder already there is kept."""
+    sys.path.insert(0, str(Path("template-package", "src").resolve()))
+    from modulith.scaffold import DomainSpec, ScaffoldError, render_domain
+
+    first, publisher = domains[0], domains[0] if len(domains) > 1 else None
+    for index, name in enumerate(domains):
+        spec = DomainSpec(
+            name,
+            worker=worker,
+            task_example=name == first,
+            event_publisher=publisher if name == subscriber else None,
+        )
+        try:
+            render_domain(Path.cwd(), spec, existing=domains[:index])
+        except ScaffoldError as error:
+            print(f"apps/{name}/ not rendered: {error}")
+
+
 def main() -> None:
-    if len(sys.argv) == 3:
-        record_template_path(sys.argv[1], sys.argv[2])
+    destination, template, answers_json = sys.argv[1:4]
+    answers = json.loads(answers_json)
+    if answers["recopy"]:
+        sys.exit(RECOPY_REFUSED)
+    record_template_path(destination, template)
+    render_domains(answers["domains"], answers["worker"], answers["events_example_subscriber"])
     init_git()
     create_env_file()
     lock_dependencies()

@@ -3,15 +3,17 @@
 
 import os
 import sys
+from pathlib import Path
+
+from modulith.commands import run_without_django
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["check_boundaries"]:
-        # The boundary check reads source files only: skip Django's set-up, which
-        # imports every domain and costs seconds in a large project.
-        from core.boundaries.cli import main as check_boundaries
-
-        sys.exit(check_boundaries(sys.argv[2:]))
+    # check_boundaries and startdomain read source files only: they skip Django's
+    # set-up, which imports every domain and costs seconds in a large project.
+    status = run_without_django(sys.argv[1:], root=Path(__file__).resolve().parent)
+    if status is not None:
+        sys.exit(status)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     from django.core.management import execute_from_command_line
 

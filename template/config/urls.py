@@ -9,10 +9,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from modulith.domains import has_api
 from rest_framework.permissions import AllowAny, BasePermission, IsAdminUser
 
 from core.api import ObtainTokenView
-from core.domains import DOMAINS, has_api
 
 docs_permissions: list[type[BasePermission]] = [
     AllowAny if settings.API_DOCS_PUBLIC else IsAdminUser
@@ -33,7 +33,7 @@ urlpatterns = [
     ),
     *(
         path(f"api/{domain}/", include(f"apps.{domain}.api.urls"))
-        for domain in DOMAINS
-        if has_api(domain)
+        for domain in settings.DOMAINS
+        if has_api(domain, settings.BASE_DIR)
     ),
 ]

@@ -1,0 +1,158 @@
+"""`python manage.py check_boundaries`: every boundary rule, read from the source alone.
+
+manage.py runs `main` without setting Django up: set-up imports every domain's models
+and admin, which costs seconds in a large project and which no rule here needs. The
+Django command (core/management/commands/check_boundaries.py) calls the same `check`.
+"""
+
+import argparse
+import os
+import sys
+from collections.abc import Collection, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from modulith.boundaries.baseline import (
+    BASELINE_NAME,
+    BaselineError,
+    Crossing,
+    compare,
+    line_of,
+    may_be_baselined,
+    read_baseline,
+    write_baseline,
+)
+from modulith.boundaries.index import Project
+from modulith.boundaries.rules import Violation, check_cycles, check_reaches
+from modulith.boundaries.scan import scan
+
+DESCRIPTION = (
+    "Check the boundaries between domains (README: the boundary rules): imports, models "
+    "reached by name or through public modules, relations, signal receivers, raw SQL."
+)
+
+
+class Output(Protocol):
+    def write(self, text: str) -> object: ...
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help="write every current violation to the baseline file, to be fixed later "
+        "(crossings of strict domains cannot go there)",
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help=f"the baseline file (default: {BASELINE_NAME} in the project)",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="read every file again instead of reusing what the last run read",
+    )
+
+
+def main(argv: Sequence[str] | None = None, root: Path | None = None) -> int:
+    """The check as a command line, run in the project at `root` (default: here)."""
+    parser = argparse.ArgumentParser(prog="manage.py check_boundaries", description=DESCRIPTION)
+    add_arguments(parser)
+    options = parser.parse_args(argv)
+    return check(
+        root=root or Path.cwd(),
+        update_baseline=options.update_baseline,
+        baseline=options.baseline,
+        use_cache=not options.no_cache,
+    )
+
+
+def find_violations(root: Path, use_cache: bool = True) -> tuple[Project, list[Violation]]:
+    """The project as read, and every rule it breaks, sorted by file and line."""
+    project = Project(scan(root, use_cache))
+    reaches = list(project.reaches())
+    violations = {
+        *project.problems,
+        *check_reaches(reaches, project.declarations),
+        *check_cycles(reaches, project.declarations),
+    }
+    return project, sorted(violations)
+
+
+def check(
+    *,
+    root: Path,
+    update_baseline: bool = False,
+    baseline: Path | None = None,
+    use_cache: bool = True,
+    out: Output = sys.stdout,
+) -> int:
+    """Report every violation the baseline does not list; 0 when there is none, else 1."""
+    baseline = baseline or root / BASELINE_NAME
+    try:
+        project, violations = find_violations(root, use_cache=use_cache)
+    except SyntaxError as error:
+        out.write(f"{error.filename}:{error.lineno}: cannot be parsed: {error.msg}.\n")
+        return 1
+    strict_domains = {domain for domain, d in project.declarations.items() if d.strict}
+    shown = os.path.relpath(baseline)
+    out.write(f"Checked {len(project.modules)} modules of {len(project.declarations)} domains.\n")
+    if update_baseline:
+        kept = [Crossing.of(v) for v in violations if may_be_baselined(v, strict_domains)]
+        if kept:
+            write_baseline(kept, baseline)
+            out.write(f"Wrote {len(kept)} known crossings to {shown}.\n")
+        else:
+            baseline.unlink(missing_ok=True)
+            out.write(f"No crossings to tolerate: {shown} is not needed.\n")
+        refused = [v for v in violations if not may_be_baselined(v, strict_domains)]
+        return report(refused, [], out, known=len(kept), baseline=shown)
+    try:
+        comparison = compare(violations, read_baseline(baseline), strict_domains)
+    except BaselineError as error:
+        out.write(f"{shown}: {error}\n")
+        return 1
+    problems = [
+        baseline_problem(crossing, baseline, strict_domains)
+        for crossing in [*comparison.gone, *comparison.strict]
+    ]
+    return report(comparison.new, problems, out, known=len(comparison.known), baseline=shown)
+
+
+def baseline_problem(crossing: Crossing, baseline: Path, strict: Collection[str]) -> str:
+    """A baseline entry that must go: its crossing is fixed, or involves a strict domain."""
+    location = f"{os.path.relpath(baseline)}:{line_of(crossing, baseline)}"
+    which = [d for d in (crossing.source_domain, crossing.target_domain) if d in strict]
+    if which:
+        what = f"lists a crossing of '{which[0]}', which is strict"
+        fix = (
+            f"fix the crossing, then delete the entry: '{which[0]}' says strict = True in "
+            "its apps.py, so none of its crossings may wait in the baseline."
+        )
+    else:
+        what = "lists a crossing that no longer exists"
+        fix = "delete the entry (the file may only shrink), or run this with --update-baseline."
+    return (
+        f"{location}: [baseline] {what}: {crossing.rule}, '{crossing.source_domain}' -> "
+        f"'{crossing.target_domain}' in {crossing.location}: {crossing.crossing}.\n"
+        f"    fix: {fix}"
+    )
+
+
+def report(
+    violations: list[Violation], problems: list[str], out: Output, *, known: int, baseline: str
+) -> int:
+    for text in [*(v.render() for v in violations), *problems]:
+        out.write(f"{text}\n\n")
+    tolerated = f"; {known} known crossings wait in {baseline}" if known else ""
+    if violations or problems:
+        broken = len(violations) + len(problems)
+        out.write(f"Domain boundaries: {broken} broken{tolerated}. See the report above.\n")
+        return 1
+    if known:
+        out.write(f"Domain boundaries: no new crossings{tolerated}.\n")
+    else:
+        out.write("Domain boundaries: all rules kept.\n")
+    return 0

@@ -1,0 +1,200 @@
+"""Durable delivery: the event publication registry (one row per event and subscriber).
+
+A row is written in the publishing transaction, so it exists exactly when the business
+change does, and it is claimed for the delivery queued after the commit. Delivery runs
+the handler and marks the row complete in one transaction holding the row's lock: a
+worker killed half-way leaves the row incomplete, and a second delivery of a completed
+row does nothing. A failed delivery is retried after a growing, capped delay; after
+EVENTS_MAX_ATTEMPTS the row is marked failed and waits for a person (`manage.py
+failed_events`, or the admin).
+
+The sweep (`sweep`, run by the worker's scheduler) queues one delivery per row that is
+due and not already queued, claiming rows in bounded batches, and deletes completed
+rows older than EVENTS_KEEP_COMPLETED_DAYS. A queue that cannot be reached when a row
+is committed or swept fails nothing: the row stays unclaimed for the next sweep.
+"""
+
+import logging
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from modulith.events.publishing import DomainEvent
+from modulith.events.subscriptions import Subscription, subscription_named
+from modulith.json import JSON
+from modulith.events.models import EventPublication
+from modulith.worker import enqueue
+
+logger = logging.getLogger(__name__)
+
+# A backlog travels to the worker in tasks of this many publications: few enough
+# tasks that queueing costs little, enough of them to keep every worker process busy.
+DELIVERIES_PER_TASK = 50
+
+
+def record(event: DomainEvent, subscription: Subscription, payload: dict[str, JSON]) -> None:
+    """Write the publication in the current transaction; queue its delivery after commit."""
+    publication = EventPublication.objects.create(
+        event_name=event.type_name(),
+        payload=payload,
+        subscriber=subscription.name,
+        enqueued_at=timezone.now(),
+    )
+    transaction.on_commit(lambda: hand_to_worker([publication.pk]), robust=True)
+
+
+def hand_to_worker(publication_ids: list[UUID]) -> bool:
+    """Queue their delivery as one task; if the queue is unreachable, release the rows
+    for the sweep."""
+    try:
+        enqueue(deliver_publications, [str(pk) for pk in publication_ids])
+    except Exception:
+        logger.exception("Could not queue event delivery; the sweep will retry")
+        release(publication_ids)
+        return False
+    return True
+
+
+def release(publication_ids: list[UUID]) -> None:
+    """Drop the claim on these rows: the next sweep queues them."""
+    EventPublication.objects.filter(pk__in=publication_ids).update(enqueued_at=None)
+
+
+def deliver_publications(publication_ids: list[str]) -> None:
+    """The worker's task: deliver each publication in turn."""
+    for publication_id in publication_ids:
+        deliver(publication_id)
+
+
+def deliver(publication_id: str) -> None:
+    """Run one publication's handler, unless it is settled or being run elsewhere."""
+    with transaction.atomic():
+        publication = (
+            EventPublication.objects.select_for_update(skip_locked=True)
+            .filter(pk=UUID(publication_id))
+            .filter(pending())
+            .first()
+        )
+        if publication is None:
+            return
+        publication.attempts += 1
+        publication.enqueued_at = None
+        try:
+            with transaction.atomic():  # a failing handler's writes roll back alone
+                run_handler(publication)
+        except Exception as error:
+            record_failure(publication, error)
+        else:
+            publication.completed_at = timezone.now()
+        publication.save()
+
+
+def record_failure(publication: EventPublication, error: Exception) -> None:
+    publication.last_error = f"{type(error).__name__}: {error}"
+    if publication.attempts >= settings.EVENTS_MAX_ATTEMPTS:
+        publication.failed_at = timezone.now()
+        logger.exception(
+            "Delivery %s to %s failed for good after %d attempts "
+            "(list and retry with `manage.py failed_events`)",
+            publication.pk,
+            publication.subscriber,
+            publication.attempts,
+        )
+    else:
+        publication.next_attempt_at = timezone.now() + retry_delay(publication.attempts)
+        logger.exception(
+            "Delivery %s to %s failed (attempt %d), retrying at %s",
+            publication.pk,
+            publication.subscriber,
+            publication.attempts,
+            publication.next_attempt_at,
+        )
+
+
+def run_handler(publication: EventPublication) -> None:
+    subscription = subscription_named(publication.subscriber)
+    if subscription is None:
+        raise LookupError(f"no subscriber named {publication.subscriber} is registered")
+    subscription.handler(subscription.event_type.from_payload(publication.payload))
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """EVENTS_RETRY_SECONDS, doubling with each failed attempt, capped."""
+    doublings = min(attempts - 1, 32)  # integers: no overflow, however many attempts
+    seconds = min(settings.EVENTS_RETRY_SECONDS * 2**doublings, settings.EVENTS_RETRY_MAX_SECONDS)
+    return timedelta(seconds=seconds)
+
+
+def pending() -> Q:
+    return Q(completed_at__isnull=True, failed_at__isnull=True)
+
+
+def sweep(*, reclaim: bool = False) -> int:
+    """The periodic job: queue what is due, prune what is long complete."""
+    queued = resubmit_due(reclaim=reclaim)
+    prune_completed()
+    return queued
+
+
+def resubmit_due(*, reclaim: bool = False) -> int:
+    """Queue one delivery per due publication that is not queued yet; return how many.
+
+    Rows are claimed EVENTS_SWEEP_BATCH_SIZE at a time, each batch in its own short
+    transaction. A claim older than EVENTS_CLAIM_SECONDS counts as lost (its queued
+    delivery vanished) and is taken over. `reclaim` takes over every claim: for a
+    worker that starts after its predecessor died holding some.
+    """
+    started = timezone.now()
+    claim_lifetime = timedelta(seconds=0 if reclaim else settings.EVENTS_CLAIM_SECONDS)
+    claims_before = started - claim_lifetime
+    queued = 0
+    while True:
+        claimed = claim_batch(started, claims_before)
+        for start in range(0, len(claimed), DELIVERIES_PER_TASK):
+            task = claimed[start : start + DELIVERIES_PER_TASK]
+            if not hand_to_worker(task):
+                # The queue is down: the rest of the batch waits for the next sweep.
+                release(claimed[start + DELIVERIES_PER_TASK :])
+                return queued
+            queued += len(task)
+        if len(claimed) < settings.EVENTS_SWEEP_BATCH_SIZE:
+            return queued
+
+
+def claim_batch(now: datetime, claims_before: datetime) -> list[UUID]:
+    with transaction.atomic():
+        batch = list(
+            EventPublication.objects.select_for_update(skip_locked=True)
+            .filter(pending(), next_attempt_at__lte=now)
+            .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=claims_before))
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[: settings.EVENTS_SWEEP_BATCH_SIZE]
+        )
+        EventPublication.objects.filter(pk__in=batch).update(enqueued_at=timezone.now())
+    return batch
+
+
+def prune_completed() -> int:
+    """Delete completed publications older than EVENTS_KEEP_COMPLETED_DAYS, in batches."""
+    cutoff = timezone.now() - timedelta(days=settings.EVENTS_KEEP_COMPLETED_DAYS)
+    deleted = 0
+    while True:
+        batch = list(
+            EventPublication.objects.filter(completed_at__lt=cutoff).values_list("pk", flat=True)[
+                : settings.EVENTS_SWEEP_BATCH_SIZE
+            ]
+        )
+        deleted += EventPublication.objects.filter(pk__in=batch).delete()[0]
+        if len(batch) < settings.EVENTS_SWEEP_BATCH_SIZE:
+            return deleted
+
+
+def retry_failed(publications: QuerySet[EventPublication]) -> int:
+    """Give failed publications a fresh set of attempts, due now; return how many."""
+    return publications.filter(failed_at__isnull=False).update(
+        failed_at=None, attempts=0, next_attempt_at=timezone.now(), enqueued_at=None
+    )

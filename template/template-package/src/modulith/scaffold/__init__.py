@@ -1,0 +1,121 @@
+"""A new domain's files, rendered from the Jinja templates in `scaffold/domain/`
+(`*.py-tpl`, as Django names the templates of `startapp`).
+
+The first `copier copy` renders every domain it was given (its task calls
+`render_domain` for each), and `manage.py startdomain` renders one more: one
+scaffold, one set of rules. Django is not needed, so Copier's own Python can run it.
+"""
+
+import hashlib
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from modulith.scaffold.names import config_class, model_name, model_var, refusal
+
+TEMPLATES = Path(__file__).parent / "domain"
+WORKERS = ("django-q2", "celery", "none")
+# Files only some domains get: the background-task example, and the event example.
+TASK_EXAMPLE = frozenset({"tasks.py", "tests/test_tasks.py"})
+EVENT_EXAMPLE = frozenset({"handlers.py", "tests/test_handlers.py"})
+# Empty package markers, which need no template.
+PACKAGES = ("", "api", "migrations", "tests")
+
+
+class ScaffoldError(ValueError):
+    """The domain cannot be rendered: a refused name, or a folder already there."""
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """The domain whose "created" event the example handler reacts to."""
+
+    domain: str
+    model: str
+    var: str
+
+
+@dataclass(frozen=True)
+class DomainSpec:
+    """What to render: a domain, and which of the examples it carries."""
+
+    name: str
+    worker: str = "none"
+    task_example: bool = False  # tasks.py, enqueued by services.import_in_background
+    event_publisher: str | None = None  # handlers.py, subscribed to this domain's event
+
+    @property
+    def with_tasks(self) -> bool:
+        """The background-task example, which needs a worker."""
+        return self.task_example and self.worker != "none"
+
+    def files(self) -> list[str]:
+        """The domain's files, relative to its folder, templates first."""
+        templates = sorted(
+            str(path.relative_to(TEMPLATES)).removesuffix("-tpl")
+            for path in TEMPLATES.rglob("*.py-tpl")
+        )
+        return [
+            name
+            for name in templates
+            if (name not in TASK_EXAMPLE or self.with_tasks)
+            and (name not in EVENT_EXAMPLE or self.event_publisher)
+        ]
+
+    def context(self) -> dict[str, object]:
+        model = model_name(self.name)
+        table = f"{self.name}_{model.lower()}"
+        # The name Django derives for the newest-first index (Index.set_name_with_model),
+        # so that `makemigrations --check` finds nothing to change.
+        digest = hashlib.md5(f"{table}-created_at-ididx".encode(), usedforsecurity=False)
+        publisher = self.event_publisher
+        return {
+            "domain": self.name,
+            "model": model,
+            "var": model_var(self.name),
+            "config_class": config_class(self.name),
+            "index_name": f"{table[:11]}_created_{digest.hexdigest()[:6]}_idx",
+            "worker": self.worker,
+            "example_tasks": self.with_tasks,
+            "publisher": publisher
+            and Publisher(publisher, model_name(publisher), model_var(publisher)),
+        }
+
+
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(  # noqa: S701 (Python source, never HTML)
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def render_domain(root: Path, spec: DomainSpec, existing: list[str] | None = None) -> Path:
+    """Write `apps/<name>/` under the project at `root`; return the folder.
+
+    Refuses, touching nothing, a name the template's question would refuse (beside the
+    `existing` domains) or a folder that is already there.
+    """
+    reason = refusal([*(existing or []), spec.name])
+    if reason:
+        raise ScaffoldError(reason)
+    if spec.worker not in WORKERS:
+        raise ScaffoldError(f"unknown worker {spec.worker!r}: one of {', '.join(WORKERS)}")
+    target = root / "apps" / spec.name
+    if target.exists():
+        raise ScaffoldError(f"apps/{spec.name}/ already exists: it is left as it is.")
+    rendered = {
+        name: environment().get_template(f"{name}-tpl").render(spec.context())
+        for name in spec.files()
+    }
+    staging = target.with_name(f".{spec.name}.rendering")
+    shutil.rmtree(staging, ignore_errors=True)
+    for package in PACKAGES:
+        (staging / package).mkdir(parents=True, exist_ok=True)
+        (staging / package / "__init__.py").touch()
+    for name, text in rendered.items():
+        (staging / name).write_text(text)
+    staging.rename(target)  # all or nothing: no half-written domain is ever left
+    return target

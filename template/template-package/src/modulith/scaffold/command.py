@@ -1,0 +1,56 @@
+"""`python manage.py startdomain <name>`: render a new domain under `apps/`.
+
+manage.py runs `main` before Django's set-up, as it does the boundary check: the
+scaffold needs no app loaded, so the command takes well under a second at any size.
+"""
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from modulith.domains import discover_domains
+from modulith.scaffold import WORKERS, DomainSpec, ScaffoldError, render_domain
+
+DESCRIPTION = "Render a new business domain under apps/ from the template's scaffold."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", help="the domain: a-z, 0-9 and _, e.g. shipping")
+    parser.add_argument(
+        "--worker",
+        choices=WORKERS,
+        default=None,
+        help="the project's background worker (default: the MODULITH_WORKER setting)",
+    )
+
+
+def configured_worker() -> str:
+    """The MODULITH_WORKER setting, read without setting Django up."""
+    from django.conf import settings
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    return str(getattr(settings, "MODULITH_WORKER", "none"))
+
+
+def start_domain(root: Path, name: str, worker: str | None = None) -> str:
+    """Render the domain; return what to tell the user. Raises ScaffoldError."""
+    spec = DomainSpec(name, worker=worker or configured_worker())
+    folder = render_domain(root, spec, existing=discover_domains(root))
+    return (
+        f"Created {folder.relative_to(root)}/. Next: declare what it uses in its apps.py "
+        "(depends_on), then `python manage.py migrate` and `python manage.py domain_map`."
+    )
+
+
+def main(argv: Sequence[str] | None = None, root: Path | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="manage.py startdomain", description=DESCRIPTION)
+    add_arguments(parser)
+    options = parser.parse_args(argv)
+    try:
+        print(start_domain(root or Path.cwd(), options.name, options.worker))  # noqa: T201
+    except ScaffoldError as error:
+        print(f"startdomain: {error}", file=sys.stderr)  # noqa: T201
+        return 2
+    return 0

@@ -1,0 +1,223 @@
+"""The module map and test selection, on hand-made domains and declarations."""
+
+from pathlib import Path
+
+import pytest
+from django.views import View
+from rest_framework import generics, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.architecture.affected import select
+from core.architecture.canvas import methods_of
+from core.architecture.document import mermaid
+from core.architecture.graph import DomainGraph, Edge, Kind, build_graph
+from core.architecture.source import (
+    Subscription,
+    event_types,
+    public_functions,
+    subscriptions_of,
+)
+from core.domains import Declaration
+from core.views import health
+
+
+def declare(domain: str, *depends_on: str, models: tuple[str, ...] = ()) -> Declaration:
+    return Declaration(
+        domain=domain,
+        depends_on=frozenset(depends_on),
+        model_relations_to=frozenset(models),
+        config_class=f"{domain.title()}Config",
+        config_file=Path(f"apps/{domain}/apps.py"),
+    )
+
+
+# shipping -> orders -> inventory; billing listens to orders; catalog stands alone.
+DECLARATIONS = {
+    "billing": declare("billing", "orders"),
+    "catalog": declare("catalog"),
+    "inventory": declare("inventory"),
+    "orders": declare("orders", "inventory"),
+    "shipping": declare("shipping", models=("orders",)),
+}
+SUBSCRIPTIONS = [Subscription("billing", "orders", "OrderPlaced", "charge", durable=True)]
+GRAPH = build_graph(DECLARATIONS, SUBSCRIPTIONS)
+
+
+def test_the_graph_holds_each_declared_and_discovered_dependency() -> None:
+    assert GRAPH.domains == ("billing", "catalog", "inventory", "orders", "shipping")
+    assert GRAPH.edges == (
+        Edge("billing", "orders", Kind.DEPENDS_ON),
+        Edge("billing", "orders", Kind.LISTENS_TO),
+        Edge("orders", "inventory", Kind.DEPENDS_ON),
+        Edge("shipping", "orders", Kind.MODEL_RELATIONS),
+    )
+
+
+def test_baselined_crossings_get_their_own_edges_between_domains_only() -> None:
+    baselined = [("catalog", "inventory"), ("catalog", "catalog"), ("core", "orders")]
+
+    graph = build_graph(DECLARATIONS, SUBSCRIPTIONS, baselined)
+
+    assert [e for e in graph.edges if e.kind is Kind.BASELINED] == [
+        Edge("catalog", "inventory", Kind.BASELINED)
+    ]
+
+
+def test_the_mermaid_graph_draws_each_kind_in_its_own_style() -> None:
+    graph = build_graph(DECLARATIONS, SUBSCRIPTIONS, [("catalog", "inventory")])
+
+    lines = mermaid(graph).splitlines()
+
+    assert lines[:3] == ["```mermaid", "flowchart LR", '    d_billing["billing"]']
+    assert "    d_billing -->|depends on| d_orders" in lines
+    assert "    d_billing -.->|listens to| d_orders" in lines
+    assert "    d_shipping ==>|models| d_orders" in lines
+    assert "    d_catalog --x|baselined| d_inventory" in lines
+    edge_lines = [line for line in lines if "|" in line]
+    assert edge_lines.index("    d_catalog --x|baselined| d_inventory") == 2
+    assert lines[-2].startswith("    linkStyle 2 stroke:")
+
+
+def paths(graph: DomainGraph, *changed: str) -> list[str]:
+    return select(changed, graph).pytest_paths()
+
+
+def test_a_change_in_a_domain_nobody_relies_on_tests_that_domain() -> None:
+    assert paths(GRAPH, "apps/catalog/services.py") == ["apps/catalog"]
+
+
+def test_a_change_reaches_every_domain_that_relies_on_it_transitively() -> None:
+    selection = select(["apps/inventory/models.py"], GRAPH)
+
+    assert selection.pytest_paths() == [
+        "apps/billing",
+        "apps/inventory",
+        "apps/orders",
+        "apps/shipping",
+    ]
+    assert selection.domains["orders"] == "relies on inventory (declared dependency)"
+    assert selection.domains["shipping"] == "relies on orders (model relation)"
+
+
+def test_a_baselined_crossing_is_followed_like_any_dependency() -> None:
+    graph = build_graph(DECLARATIONS, SUBSCRIPTIONS, [("catalog", "inventory")])
+
+    assert "apps/catalog" in paths(graph, "apps/inventory/services.py")
+
+
+def test_a_change_to_tests_only_runs_those_tests() -> None:
+    assert paths(GRAPH, "apps/inventory/tests/test_services.py") == ["apps/inventory"]
+
+
+@pytest.mark.parametrize(
+    "changed",
+    ["core/models.py", "config/settings/base.py", "uv.lock", "conftest.py", "pyproject.toml"],
+)
+def test_shared_code_runs_every_test(changed: str) -> None:
+    selection = select([changed, "apps/catalog/services.py"], GRAPH)
+
+    assert selection.pytest_paths() == []
+    assert selection.everything == [f"{changed} is shared by every domain"]
+
+
+def test_migrations_of_a_domain_others_rely_on_run_every_test() -> None:
+    selection = select(["apps/inventory/migrations/0002_stock.py"], GRAPH)
+
+    assert selection.everything == [
+        "apps/inventory/migrations/0002_stock.py changes the schema of inventory, "
+        "which orders rely on"
+    ]
+    assert paths(GRAPH, "apps/catalog/migrations/0002_price.py") == ["apps/catalog"]
+
+
+def test_documentation_reaches_no_test() -> None:
+    selection = select(["README.md", "docs/architecture.md", "Dockerfile"], GRAPH)
+
+    assert (selection.everything, selection.domains) == ([], {})
+
+
+def test_a_removed_domain_runs_every_test() -> None:
+    assert select(["apps/legacy/services.py"], GRAPH).everything == [
+        "apps/legacy/services.py: apps/legacy/ is not a domain any more"
+    ]
+
+
+class Things(viewsets.ViewSet):
+    def list(self, request: Request) -> Response:
+        return Response([])
+
+
+def test_endpoints_list_the_methods_each_kind_of_view_answers() -> None:
+    assert methods_of(Things.as_view({"get": "list", "post": "create"})) == ("GET", "POST")
+    assert methods_of(generics.ListCreateAPIView.as_view()) == ("GET", "POST")
+    assert methods_of(View.as_view()) == ()
+    assert methods_of(health) == (), "a function view does not say"
+
+
+def write(root: Path, relative: str, text: str) -> None:
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_subscriptions_are_resolved_through_the_handlers_imports(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "apps/billing/handlers/__init__.py",
+        "from apps.orders import events as order_events\n"
+        "from core.events import subscriber\n\n"
+        "@subscriber(order_events.OrderPlaced, durable=True)\n"
+        "def charge(event: object) -> None: ...\n",
+    )
+    write(
+        tmp_path,
+        "apps/billing/handlers/refunds.py",
+        "from core.events.registry import subscriber as on\n"
+        "from apps.orders.events import OrderCancelled\n"
+        "from ..events import InvoicePaid\n\n"
+        "@on(OrderCancelled)\n"
+        "def refund(event: object) -> None: ...\n\n"
+        "@on(InvoicePaid)\n"
+        "def thank(event: object) -> None: ...\n\n"
+        "@other(OrderCancelled)\n"
+        "def not_a_subscription(event: object) -> None: ...\n",
+    )
+
+    found = subscriptions_of("billing", tmp_path / "apps")
+
+    assert found == [
+        Subscription("billing", "billing", "InvoicePaid", "thank", durable=False),
+        Subscription("billing", "orders", "OrderCancelled", "refund", durable=False),
+        Subscription("billing", "orders", "OrderPlaced", "charge", durable=True),
+    ]
+    assert build_graph(DECLARATIONS, found).dependents("billing") == {}, "no edge to itself"
+
+
+def test_public_functions_and_events_are_read_with_their_signatures(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "services.py",
+        "def place(*, item_id: int, note: str | None = None) -> 'OrderData': ...\n"
+        "async def cancel(order_id: int) -> None: ...\n"
+        "def _helper() -> None: ...\n",
+    )
+    write(
+        tmp_path,
+        "events.py",
+        "class OrderPlaced(DomainEvent):\n    order_id: int\n\n"
+        "class OrderPlacedLate(OrderPlaced):\n    delay: int = 0\n\n"
+        "class NotAnEvent:\n    value: int\n",
+    )
+
+    functions = public_functions([tmp_path / "services.py"])
+    events = event_types([tmp_path / "events.py"])
+
+    assert [str(f) for f in functions] == [
+        "async cancel(order_id: int) -> None",
+        "place(*, item_id: int, note: str | None = None) -> 'OrderData'",
+    ]
+    assert [str(e) for e in events] == [
+        "OrderPlaced(order_id: int)",
+        "OrderPlacedLate(order_id: int, delay: int = 0)",
+    ]
