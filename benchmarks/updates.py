@@ -1,20 +1,25 @@
-"""Time `copier copy` and `make add-domain` (an update at the same version) by size.
+"""Time `copier copy` and `manage.py startdomain` by the number of domains.
 
 Generates a project with N domains from a scratch clone of this template (tasks
-included: git init, .env, uv lock), commits it, then adds one domain the way the
-generated README says. An update renders only what the template owns, so adding a
-domain should cost about the same at any size.
+included: domains, git init, .env, uv lock), commits it, then adds one domain the way
+the generated README says (`make add-domain`, i.e. `manage.py startdomain`). The
+scaffold renders one folder, so adding a domain costs the same at any size.
 
-    uv run python benchmarks/updates.py [--sizes 4 50 200]
+With `--reference PATH` (a local clone of another Copier template, e.g.
+pawamoy/copier-uv), its default copy is timed in the same run and the ratio printed.
+Also prints the lines of Python in a fresh default project, by folder.
+
+    uv run python benchmarks/updates.py [--sizes 4 50] [--reference ../copier-uv]
 """
 
 import argparse
-import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from copier import run_copy
@@ -24,33 +29,46 @@ sys.path.insert(0, str(TEMPLATE_ROOT))
 
 from tests.updating import commit_all, copy_working_tree, git  # noqa: E402
 
+COPY_OPTIONS = {"defaults": True, "unsafe": True, "quiet": True}
 
-def timed(action: object) -> float:
+
+def timed(action: Callable[[], object]) -> float:
     start = time.perf_counter()
-    action()  # type: ignore[operator]
+    action()
     return time.perf_counter() - start
+
+
+def python_lines(folder: Path) -> int:
+    return sum(len(path.read_text().splitlines()) for path in folder.rglob("*.py"))
+
+
+def start_domain(project: Path) -> float:
+    """Seconds `manage.py startdomain shipping` takes, as a process, in the project."""
+    environment = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    package = str(project / "template-package" / "src")
+    environment["PYTHONPATH"] = os.pathsep.join([package, str(project)])
+    command = [sys.executable, "manage.py", "startdomain", "shipping", "--worker", "django-q2"]
+    seconds = timed(lambda: subprocess.run(command, cwd=project, env=environment, check=True,
+                                           capture_output=True))  # fmt: skip
+    changed = git(project, "status", "--porcelain", "--untracked-files=all").splitlines()
+    assert changed, "startdomain wrote nothing"
+    assert all(" apps/shipping/" in line for line in changed), changed
+    return seconds
 
 
 def measure(template: Path, size: int, scratch: Path) -> tuple[float, float]:
     project = scratch / f"project-{size}"
     domains = [f"domain{i:03d}" for i in range(size)]
-    options = {"defaults": True, "unsafe": True, "quiet": True}
     copy_seconds = timed(lambda: run_copy(str(template), project, data={"domains": domains},
-                                          vcs_ref="1.0.0", **options))  # fmt: skip
+                                          vcs_ref="1.0.0", **COPY_OPTIONS))  # fmt: skip
     commit_all(project, "Generated")
-    # What `make add-domain name=shipping` runs, with this environment's Copier.
-    copier = str(Path(sys.executable).parent / "copier")
-    add_domain = [copier, "update", "--trust", "--defaults", "--quiet", "--vcs-ref=:current:",
-                  "--data", f"domains={json.dumps([*domains, 'shipping'])}"]  # fmt: skip
-    update_seconds = timed(lambda: subprocess.run(add_domain, cwd=project, check=True))
-    changed = git(project, "status", "--porcelain", "--untracked-files=all").splitlines()
-    assert all(" apps/shipping/" in line or ".copier-answers.yml" in line for line in changed)
-    return copy_seconds, update_seconds
+    return copy_seconds, start_domain(project)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[4, 50, 200])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[4, 50])
+    parser.add_argument("--reference", type=Path, help="another template to time beside")
     args = parser.parse_args()
     if shutil.which("git") is None:
         sys.exit("git is needed")
@@ -61,10 +79,23 @@ def main() -> None:
         git(template, "init", "--quiet")
         commit_all(template, "1.0.0")
         git(template, "tag", "1.0.0")
-        print(f"{'domains':>8}  {'copier copy':>12}  {'add a domain':>13}")
+        defaults = scratch / "defaults"
+        ours = timed(lambda: run_copy(str(template), defaults, vcs_ref="1.0.0", **COPY_OPTIONS))
+        lines = {
+            name: python_lines(defaults / name) for name in ("core", "template-package", "apps")
+        }
+        print(
+            "Python lines in a default project: " + ", ".join(f"{k}/ {v}" for k, v in lines.items())
+        )
+        if args.reference:
+            theirs = timed(lambda: run_copy(str(args.reference), scratch / "reference",
+                                            **COPY_OPTIONS))  # fmt: skip
+            print(f"copier copy, defaults: {ours:.2f} s; {args.reference.name}: {theirs:.2f} s; "
+                  f"ratio {ours / theirs:.2f}")  # fmt: skip
+        print(f"{'domains':>8}  {'copier copy':>12}  {'startdomain':>12}")
         for size in args.sizes:
-            copy_seconds, update_seconds = measure(template, size, scratch)
-            print(f"{size:>8}  {copy_seconds:>11.1f}s  {update_seconds:>12.1f}s", flush=True)
+            copy_seconds, start_seconds = measure(template, size, scratch)
+            print(f"{size:>8}  {copy_seconds:>11.2f}s  {start_seconds:>11.2f}s", flush=True)
 
 
 if __name__ == "__main__":
