@@ -69,6 +69,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[4, 50])
     parser.add_argument("--reference", type=Path, help="another template to time beside")
+    parser.add_argument(
+        "--reference-data",
+        nargs="*",
+        default=["project_name=Shop", "project_description=A shop."],
+        help="KEY=VALUE answers the reference template has no default for",
+    )
     args = parser.parse_args()
     if shutil.which("git") is None:
         sys.exit("git is needed")
@@ -88,8 +94,9 @@ def main() -> None:
             "Python lines in a default project: " + ", ".join(f"{k}/ {v}" for k, v in lines.items())
         )
         if args.reference:
+            data = dict(item.split("=", 1) for item in args.reference_data)
             theirs = timed(lambda: run_copy(str(args.reference), scratch / "reference",
-                                            **COPY_OPTIONS))  # fmt: skip
+                                            data=data, **COPY_OPTIONS))  # fmt: skip
             print(f"copier copy, defaults: {ours:.2f} s; {args.reference.name}: {theirs:.2f} s; "
                   f"ratio {ours / theirs:.2f}")  # fmt: skip
         print(f"{'domains':>8}  {'copier copy':>12}  {'startdomain':>12}")
