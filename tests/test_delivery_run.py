@@ -401,7 +401,8 @@ IMPORT_EVERY_MODULE = """
 import importlib, pathlib, django
 django.setup()
 for path in sorted(pathlib.Path().rglob("*.py")):
-    if ".venv" not in path.parts and path.parent != pathlib.Path():
+    skipped = {".venv", "template-package"}  # the package is imported as `modulith`
+    if not skipped & set(path.parts) and path.parent != pathlib.Path():
         importlib.import_module(".".join(path.with_suffix("").parts).removesuffix(".__init__"))
 """
 
