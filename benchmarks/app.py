@@ -48,8 +48,7 @@ DRAIN_TIMEOUT_SECONDS = 3600
 
 
 def generate(destination: Path) -> Path:
-    run_copy(str(TEMPLATE_ROOT), destination, defaults=True, unsafe=True, skip_tasks=True,
-             quiet=True)  # fmt: skip
+    run_copy(str(TEMPLATE_ROOT), destination, defaults=True, unsafe=True, quiet=True)
     uv = str(Path(sys.executable).parent / "uv")
     subprocess.run([uv, "sync", "--quiet"], cwd=destination, env=base_env(destination), check=True)
     return destination
@@ -186,7 +185,8 @@ def bench_http(project: Path, env: dict[str, str], key: str, args: argparse.Name
 
 SETUP = """
 from apps.orders import services
-from core.models import EventPublication, User
+from core.models import User
+from modulith.events.models import EventPublication
 from django_q.models import OrmQ
 from rest_framework.authtoken.models import Token
 

@@ -42,8 +42,7 @@ def generate(size: int, destination: Path) -> Path:
         destination,
         data={"domains": domains},
         defaults=True,
-        unsafe=True,
-        skip_tasks=True,
+        unsafe=True,  # the copy's task renders the domains
         quiet=True,
     )
     depends_on = {domain: declared_dependencies(destination, domain) for domain in domains}
