@@ -152,6 +152,7 @@ def test_update_to_the_package_moves_every_publication_and_keeps_the_teams_code(
         adopt_the_api_changes(project)
     manage(project, postgres_database, "migrate", "--no-input")  # the CHANGELOG's steps
     manage(project, postgres_database, "domain_map")
+    uv(project, "run", "ruff", "check", "--select", "I", "--fix", ".")
 
     moved = select(postgres_database, "modulith_events_eventpublication", list(stored[0]))
     assert moved == {row["id"]: row for row in stored}

@@ -267,6 +267,9 @@ def main() -> int:
     print("\nRelease migration to the modulith package (template-package/):")
     for path in rewritten:
         print(f"  - {path}: imports of core's machinery now name modulith.")
+    if rewritten:
+        print("    modulith is a package of its own: sort these imports with "
+              "`uv run ruff check --select I --fix .`")
     for path in restored:
         print(f"  - {path}: kept; applied migrations are history.")
     if migration:
