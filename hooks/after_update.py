@@ -1,25 +1,31 @@
 """Run by Copier after every `copier update`, in the project, once the team's changes
-are replayed (an unversioned `_migrations` entry; `_tasks` would run before the replay).
+are replayed (unversioned `_migrations` entries; `_tasks` would run before the replay).
 
-    after_update.py TEMPLATE_CLONE
+    after_update.py TEMPLATE_CLONE keep     first entry: puts back the team's files
+    after_update.py TEMPLATE_CLONE report   last entry: re-locks, lists what needs the team
 
-Copier itself exits 0 after an update that left conflicts, dropped the team's edits to
-a file the template removed, or rendered a domain over a folder the team made. This
-script makes each of those visible, and keeps uv.lock in step with the team's
-pyproject.toml:
+Release migrations run between the two, so they see (and may rewrite) every file the
+team keeps. Copier itself exits 0 after an update that left conflicts or dropped the
+team's edits to a file the template removed. This script makes each of those visible,
+and keeps uv.lock in step with the team's pyproject.toml:
 
-1. Domains stay the team's: nothing under an existing `apps/<domain>/` may change
-   (Copier excludes recorded domains; this reverts anything else, such as a new name
-   rendered over a folder the team made by hand, and says so).
+1. Domains are the team's: Copier renders nothing under `apps/`, but an update from a
+   version that rendered domains would delete their files; every file under `apps/`
+   the update deleted is put back (`keep`). Nothing else there is undone: a release
+   migration's rewrites of the team's code stay.
 2. A file the new version (or a changed answer) removes is deleted only if the team
-   never edited it; an edited one is put back and reported.
-3. `uv lock` re-locks the team's pyproject.toml, keeping every pin it can.
-4. Conflict markers and `.rej` files are listed.
+   never edited it; an edited one is put back and reported (`keep`).
+3. `uv lock` re-locks the team's pyproject.toml, keeping every pin it can (`report`).
+4. Each conflict block (file:line) and each `.rej` file is listed (`report`).
 
-It exits 1, after listing them, when anything needs the team; Copier then exits
+`report` exits 1, after listing them, when anything needs the team; Copier then exits
 non-zero too. Nothing is undone: the update stays in the working tree for review.
+
+Paths are relative to the project, which may be a folder of a larger repository
+(`git show HEAD:./path`, `git diff --relative`).
 """
 
+import json
 import re
 import shutil
 import subprocess
@@ -31,11 +37,17 @@ import yaml
 from copier import run_copy
 
 ANSWERS_FILE = ".copier-answers.yml"
-CONFLICT_MARKER = re.compile(rb"^(<{7}|>{7})( |$)", re.MULTILINE)
+CONFLICT_MARKER = re.compile(rb"^<{7}( |$)", re.MULTILINE)
+NOTES = "copier-update-notes.json"  # what `keep` found, for `report`, in the git folder
 
 
 def git(*args: str) -> str:
     return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout
+
+
+def git_bytes(path: str) -> bytes:
+    """The file at `path` (relative to the project) in the commit being updated."""
+    return subprocess.run(["git", "show", f"HEAD:./{path}"], capture_output=True, check=True).stdout
 
 
 def paths(output: str) -> list[str]:
@@ -43,59 +55,32 @@ def paths(output: str) -> list[str]:
 
 
 def changed_paths() -> list[str]:
-    """Every path the update touched: modified or deleted, and new untracked files."""
-    tracked = paths(git("diff", "--name-only", "-z", "HEAD"))
-    untracked = paths(git("ls-files", "--others", "--exclude-standard", "-z"))
+    """Every path of the project the update touched: modified, deleted, and new files."""
+    tracked = paths(git("diff", "--name-only", "--relative", "-z", "HEAD", "--", "."))
+    untracked = paths(git("ls-files", "--others", "--exclude-standard", "-z", "--", "."))
     return sorted({*tracked, *untracked})
 
 
-def in_head(path: str) -> bool:
-    probe = subprocess.run(["git", "cat-file", "-e", f"HEAD:{path}"], capture_output=True)
-    return probe.returncode == 0
+def deleted_paths(*pathspec: str) -> list[str]:
+    output = git("diff", "--name-only", "--relative", "-z", "--diff-filter=D", "HEAD", "--",
+                 *(pathspec or ["."]))  # fmt: skip
+    return paths(output)
 
 
 def restore(path: str) -> None:
-    """Put `path` back as it is in HEAD; remove it if HEAD does not have it."""
-    if in_head(path):
-        git("checkout", "HEAD", "--", path)
-    else:
-        Path(path).unlink(missing_ok=True)
+    """Put `path` back as it is in the commit being updated."""
+    git("checkout", "HEAD", "--", f"./{path}")
 
 
-def remove_empty_folders(root: Path) -> None:
-    """Drop the folders a revert left empty, deepest first."""
-    for folder in sorted((p for p in root.rglob("*") if p.is_dir()), reverse=True):
-        if not any(folder.iterdir()):
-            folder.rmdir()
-
-
-def recorded_answers(revision: str | None) -> dict[str, object]:
-    text = git("show", f"{revision}:{ANSWERS_FILE}") if revision else Path(ANSWERS_FILE).read_text()
+def recorded_answers(from_head: bool) -> dict[str, object]:
+    text = git_bytes(ANSWERS_FILE).decode() if from_head else Path(ANSWERS_FILE).read_text()
     return yaml.safe_load(text) or {}
 
 
-def keep_domains_untouched(before: dict[str, object], after: dict[str, object]) -> list[str]:
-    """Revert every change under a domain folder that existed before this update."""
-    existing = {
-        Path(path).parts[1]
-        for path in paths(git("ls-tree", "-r", "-z", "--name-only", "HEAD", "--", "apps"))
-        if len(Path(path).parts) > 2
-    }
-    added = set(after.get("domains") or []) - set(before.get("domains") or [])
-    touched: dict[str, list[str]] = {}
-    for path in changed_paths():
-        parts = Path(path).parts
-        if len(parts) > 2 and parts[0] == "apps" and parts[1] not in added - existing:
-            touched.setdefault(parts[1], []).append(path)
-    for domain, paths_in_domain in touched.items():
-        for path in paths_in_domain:
-            restore(path)
-        remove_empty_folders(Path("apps", domain))
-    return [
-        f"apps/{domain}/: already there before this update, so it was left as it was; "
-        f"delete or rename the folder first to get the generated scaffold."
-        for domain in sorted(touched)
-    ]
+def keep_domain_files() -> None:
+    """Put back each file under apps/ the update deleted (older versions rendered them)."""
+    for path in deleted_paths("apps"):
+        restore(path)
 
 
 def render_previous_version(template: str, before: dict[str, object], into: Path) -> Path:
@@ -110,14 +95,14 @@ def render_previous_version(template: str, before: dict[str, object], into: Path
         quiet=True,
         skip_tasks=True,
         unsafe=True,
-        exclude=["apps/*/"],  # domains are the team's, handled above
+        exclude=["apps/*/"],  # domains are the team's, kept above
     )
     return into
 
 
 def keep_edited_removed_files(template: str, before: dict[str, object]) -> list[str]:
     """Put back each file the update deleted that the team had changed."""
-    deleted = paths(git("diff", "--name-only", "-z", "--diff-filter=D", "HEAD"))
+    deleted = deleted_paths()
     if not deleted:
         return []
     with tempfile.TemporaryDirectory() as scratch:
@@ -126,7 +111,7 @@ def keep_edited_removed_files(template: str, before: dict[str, object]) -> list[
             path
             for path in deleted
             if not (previous / path).is_file()
-            or (previous / path).read_bytes() != git_bytes(f"HEAD:{path}")
+            or (previous / path).read_bytes() != git_bytes(path)
         ]
     for path in edited:
         restore(path)
@@ -135,10 +120,6 @@ def keep_edited_removed_files(template: str, before: dict[str, object]) -> list[
         "was kept; move what you need where it now belongs, then delete it."
         for path in edited
     ]
-
-
-def git_bytes(spec: str) -> bytes:
-    return subprocess.run(["git", "show", spec], capture_output=True, check=True).stdout
 
 
 def relock() -> list[str]:
@@ -154,23 +135,37 @@ def relock() -> list[str]:
 
 
 def conflicts() -> list[str]:
+    """One line per conflict block, and one per `.rej` file."""
     found = []
     for path in changed_paths():
         file = Path(path)
         if path.endswith(".rej"):
             found.append(f"{path}: hunks that did not apply; merge them into {path[:-4]}, "
                          "then delete this file.")  # fmt: skip
-        elif file.is_file() and (match := CONFLICT_MARKER.search(file.read_bytes())):
-            line = file.read_bytes()[: match.start()].count(b"\n") + 1
-            found.append(f"{path}:{line}: conflict markers; keep what you need, remove them.")
+        elif file.is_file():
+            content = file.read_bytes()
+            for match in CONFLICT_MARKER.finditer(content):
+                line = content[: match.start()].count(b"\n") + 1
+                found.append(f"{path}:{line}: conflict markers; keep what you need, "
+                             "remove them.")  # fmt: skip
     return found
 
 
-def main() -> int:
-    template = sys.argv[1]
-    before, after = recorded_answers("HEAD"), recorded_answers(None)
-    problems = keep_domains_untouched(before, after)
-    problems += keep_edited_removed_files(template, before)
+def notes_file() -> Path:
+    return Path(git("rev-parse", "--git-path", NOTES).strip())
+
+
+def keep(template: str) -> int:
+    keep_domain_files()
+    problems = keep_edited_removed_files(template, recorded_answers(from_head=True))
+    notes_file().write_text(json.dumps(problems))
+    return 0
+
+
+def report() -> int:
+    notes = notes_file()
+    problems: list[str] = json.loads(notes.read_text()) if notes.is_file() else []
+    notes.unlink(missing_ok=True)
     problems += relock()
     problems += conflicts()
     if not problems:
@@ -183,6 +178,16 @@ def main() -> int:
         file=sys.stderr,
     )
     return 1
+
+
+def main() -> int:
+    template, step = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "all"
+    if step == "keep":
+        return keep(template)
+    if step == "report":
+        return report()
+    keep(template)
+    return report()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ scripted team and committed, then updated.
 """
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -35,24 +36,26 @@ from tests.updating import (
 
 pytestmark = pytest.mark.project
 
-SCAFFOLD = TEMPLATE_ROOT.joinpath("template", "apps").glob("{% yield*").__next__().name
+SCAFFOLD = Path("template", "template-package", "src", "modulith", "scaffold", "domain")
 HSTS_LINE = "SECURE_HSTS_SECONDS = env.int("
 
 
 def make_next_release(root: Path) -> None:
     """1.1.0: what a real release changes, in each way an update must handle."""
     template = root / "template"
-    scaffold = template / "apps" / SCAFFOLD
+    scaffold = root / SCAFFOLD
     # The domain scaffold gains a module, and services start using it.
-    (scaffold / "selectors.py.jinja").write_text(
+    (scaffold / "selectors.py-tpl").write_text(
         '"""Read-only queries of the {{ domain }} domain."""\n\n\n'
         "def page_size() -> int:\n    return 50\n"
     )
-    services = scaffold / "services.py.jinja"
+    services = scaffold / "services.py-tpl"
+    text = services.read_text()
+    assert "from modulith.events import publish\n" in text
     services.write_text(
-        services.read_text().replace(
-            "from django.db import transaction\n",
-            "from django.db import transaction\n\n"
+        text.replace(
+            "from modulith.events import publish\n",
+            "from modulith.events import publish\n\n"
             "from apps.{{ domain }} import selectors  # noqa: F401\n",
             1,
         )
@@ -65,11 +68,11 @@ def make_next_release(root: Path) -> None:
     text = production.read_text()
     assert "default=60 * 60 * 24 * 365)" in text
     production.write_text(text.replace("24 * 365)", "24 * 730)"))
-    # core/json.py becomes core/json_values.py; every template import follows.
-    (template / "core" / "json.py").rename(template / "core" / "json_values.py")
+    # core/middleware.py becomes core/health.py; the setting naming it follows.
+    (template / "core" / "middleware.py").rename(template / "core" / "health.py")
     for path in template.rglob("*"):
-        if path.is_file() and "core.json import" in (text := path.read_text()):
-            path.write_text(text.replace("core.json import", "core.json_values import"))
+        if path.is_file() and "core.middleware." in (text := path.read_text()):
+            path.write_text(text.replace("core.middleware.", "core.health."))
     (template / ".dockerignore").unlink()
 
 
@@ -89,30 +92,33 @@ def test_next_release_reaches_everything_but_the_teams_domains(
 ) -> None:
     project = generate(template_repo, tmp_path / "shop", "1.0.0")
     team = play_team(project)
-    team.append("core/json.py", "\n# Team: money travels as strings of cents.\n")
-    team.commit("Money as JSON")
+    team.append("core/middleware.py", "\n# Team: the balancer probes /health/ every second.\n")
+    team.commit("A note on health checks")
     domains = domain_snapshots(project)
 
     with pytest.raises(TaskError):
-        update(project, data={"domains": [*DEFAULT_DOMAINS, "billing"]})
+        update(project)
 
     # Reported, and kept: the file the template renamed held the team's edits.
-    assert "core/json.py: the template no longer generates this file" in capfd.readouterr().err
-    assert (project / "core" / "json.py").is_file()
+    assert "core/middleware.py: the template no longer generates this file" in capfd.readouterr().err
+    assert (project / "core" / "middleware.py").is_file()
     assert team.missing_lines() == []
     assert changed_domains(project, domains) == []
     assert not (project / "apps" / "notifications").exists(), "a deleted domain stays deleted"
     assert tree_snapshot(project, "apps/inventory/api") == {}, "a deleted API stays deleted"
-    assert (project / "apps" / "billing" / "selectors.py").is_file(), "new domains get it all"
-    billing_services = (project / "apps" / "billing" / "services.py").read_text()
-    assert "from apps.billing import selectors" in billing_services
     assert (project / "core" / "clock.py").is_file(), "a new template file arrives"
     assert "60 * 60 * 24 * 730" in (project / "config/settings/production.py").read_text()
-    assert (project / "core" / "json_values.py").is_file()
+    assert (project / "core" / "health.py").is_file()
+    assert "core.health.HealthCheckMiddleware" in (project / "config/settings/base.py").read_text()
     assert not (project / ".dockerignore").exists(), "an unedited removed file goes"
     assert 'name = "python-dateutil"' in (project / "uv.lock").read_text()
     assert answers_of(project)["_commit"] == "1.1.0"
     assert conflict_leftovers(project) == []
+    # A domain added after the update gets the new scaffold, offline.
+    uv(project, "run", "python", "manage.py", "startdomain", "billing")
+    assert (project / "apps" / "billing" / "selectors.py").is_file(), "new domains get it all"
+    billing_services = (project / "apps" / "billing" / "services.py").read_text()
+    assert "from apps.billing import selectors" in billing_services
     project_checks_pass(project, full=False)
 
 
@@ -154,9 +160,9 @@ def test_add_domain_keeps_the_teams_lock_and_refuses_an_existing_folder(
     added = changed_paths(project)
     refused = run(["make", "add-domain", "name=returns"], cwd=project, check=False)
 
-    assert {path for path in added if not path.startswith("apps/shipping/")} == {
-        ".copier-answers.yml"
-    }, "adding a domain changes no other file, uv.lock included"
+    assert {path for path in added if not path.startswith("apps/shipping/")} == set(), (
+        "adding a domain changes no other file, uv.lock and the answers included"
+    )
     assert "apps/shipping/migrations/0001_initial.py" in added
     assert 'name = "python-dateutil"' in (project / "uv.lock").read_text()
     uv(project, "sync", "--locked")
@@ -166,19 +172,18 @@ def test_add_domain_keeps_the_teams_lock_and_refuses_an_existing_folder(
 
 
 def test_copier_itself_never_renders_over_a_hand_made_domain(
-    template_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    template_repo: Path, tmp_path: Path
 ) -> None:
     project = generate(template_repo, tmp_path / "shop", "1.1.0")
     (project / "apps" / "returns").mkdir()
     (project / "apps" / "returns" / "models.py").write_text("# Our own models, soon.\n")
     commit_all(project, "A hand-made folder")
+    before = tree_snapshot(project, "apps")
 
-    with pytest.raises(TaskError):
-        update(project, data={"domains": [*DEFAULT_DOMAINS, "returns"]}, vcs_ref="1.1.0")
+    update(project, data={"domains": [*DEFAULT_DOMAINS, "returns"]}, vcs_ref="1.1.0")
 
-    assert "apps/returns/: already there before this update" in capfd.readouterr().err
-    assert sorted(p.name for p in (project / "apps" / "returns").iterdir()) == ["models.py"]
-    assert (project / "apps/returns/models.py").read_text() == "# Our own models, soon.\n"
+    assert tree_snapshot(project, "apps") == before
+    assert changed_paths(project, "apps") == set()
 
 
 @pytest.mark.parametrize(
@@ -311,3 +316,119 @@ def test_adding_a_bad_domain_name_is_refused(template_repo: Path, tmp_path: Path
     with pytest.raises(ValueError, match="'Shipping': use a-z, 0-9, _"):
         update(project, data={"domains": [*DEFAULT_DOMAINS, "Shipping"]}, vcs_ref="1.1.0")
     assert changed_paths(project) == set()
+
+
+def snapshot(project: Path) -> dict[str, bytes]:
+    """Every file of the project but git's own, and its bytes."""
+    return {
+        str(path.relative_to(project)): path.read_bytes()
+        for path in sorted(project.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(project).parts
+    }
+
+
+def test_every_conflict_block_is_listed_in_a_project_inside_a_larger_repository(
+    tmp_path: Path,
+) -> None:
+    project = tmp_path / "mono" / "backend"
+    project.mkdir(parents=True)
+    git(project.parent, "init", "--quiet")
+    block = "<<<<<<< before updating\nA = 1\n=======\nA = 2\n>>>>>>> after updating\n"
+    (project / "settings.py").write_text("X = 0\n")
+    commit_all(project.parent, "Start")
+    (project / "settings.py").write_text(f"X = 0\n{block}Y = 0\n{block}{block}")
+    (project / "urls.py.rej").write_text("@@ -1 +1 @@\n")
+
+    result = run([tool("python"), str(TEMPLATE_ROOT / "hooks" / "after_update.py"),
+                  str(TEMPLATE_ROOT), "report"], cwd=project, check=False)  # fmt: skip
+
+    assert result.returncode == 1
+    listed = [line for line in result.stderr.splitlines() if line.startswith("  - settings.py:")]
+    assert [line.split(":")[1] for line in listed] == ["2", "8", "13"]
+    assert "urls.py.rej: hunks that did not apply" in result.stderr
+
+
+def test_a_project_in_a_subfolder_of_a_repository_keeps_the_teams_removed_files(
+    template_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    mono = tmp_path / "mono"
+    mono.mkdir()
+    git(mono, "init", "--quiet")
+    (mono / "frontend.txt").write_text("The web client lives here.\n")
+    project = generate(template_repo, mono / "backend", "1.1.0")
+    workflow = project / ".github" / "workflows" / "ci.yml"
+    workflow.write_text(workflow.read_text() + "# Team: deploys are triggered by hand.\n")
+    commit_all(project, "The team's CI note")
+
+    with pytest.raises(TaskError):
+        update(project, data={"ci": "gitlab"}, vcs_ref="1.1.0")
+
+    assert ".github/workflows/ci.yml: the template no longer" in capfd.readouterr().err
+    assert "deploys are triggered by hand" in workflow.read_text()
+    assert (project / ".gitlab-ci.yml").is_file()
+    assert answers_of(project)["ci"] == "gitlab"
+
+
+def test_recopy_and_a_copy_over_the_project_are_refused_and_change_nothing(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    project = generate(template_repo, tmp_path / "shop", "1.1.0")
+    (project / "core" / "views.py").write_text("# Our views, not yet committed.\n")
+    before = snapshot(project)
+    copier = tool("copier")
+
+    recopy = run([copier, "recopy", "--trust", "--defaults"], cwd=project, check=False)
+    over = run([copier, "copy", "--trust", "--defaults", str(template_repo), "."], cwd=project,
+               check=False)  # fmt: skip
+
+    for result in (recopy, over):
+        assert result.returncode != 0
+        assert "already holds a project generated from this template" in result.stderr
+    assert snapshot(project) == before
+
+
+def test_a_project_copied_with_the_readme_command_updates_and_adds_domains_with_make(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed; the README's commands are `make update` and co.")
+    template = tmp_path / "templates" / "django-modulith"
+    shutil.copytree(template_repo, template)
+    copier = tool("copier")
+    run([copier, "copy", "--trust", "--defaults", "--vcs-ref=1.0.0", ".", "../my-shop"],
+        cwd=template)  # fmt: skip
+    project = tmp_path / "templates" / "my-shop"
+    commit_all(project, "Generated")
+    assert answers_of(project)["_src_path"] == str(template)
+
+    # No terminal: stdin from /dev/null, as in CI or a script.
+    with open("/dev/null") as nothing:
+        result = subprocess.run(["make", "update"], cwd=project, env=project_env(), stdin=nothing,
+                                capture_output=True, text=True, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert answers_of(project)["_commit"] == "1.1.0"
+    run(["make", "add-domain", "name=shipping"], cwd=project)
+    assert (project / "apps" / "shipping" / "selectors.py").is_file()
+
+
+@pytest.mark.parametrize("how", ["data", "answers-file"])
+def test_dropping_the_events_subscriber_domain_moves_nothing(
+    template_repo: Path, tmp_path: Path, how: str
+) -> None:
+    project = generate(template_repo, tmp_path / "shop", "1.0.0")
+    assert (project / "apps" / "notifications" / "handlers.py").is_file()
+    before = tree_snapshot(project, "apps")
+    command = [tool("copier"), "update", "--trust", "--defaults", "--vcs-ref=1.1.0"]
+    if how == "data":
+        command += ["--data", "domains=[orders, inventory, payments]"]
+    else:
+        answers = project / ".copier-answers.yml"
+        answers.write_text(answers.read_text().replace(
+            "events_example_subscriber: notifications", "events_example_subscriber: nowhere"))  # fmt: skip
+        commit_all(project, "The subscriber answer edited by hand")
+
+    result = run(command, cwd=project, check=False)
+
+    assert result.returncode == 0, result.stderr
+    assert tree_snapshot(project, "apps") == before
+    assert answers_of(project)["_commit"] == "1.1.0"
