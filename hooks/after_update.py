@@ -110,8 +110,7 @@ def keep_edited_removed_files(template: str, before: dict[str, object]) -> list[
         edited = [
             path
             for path in deleted
-            if not (previous / path).is_file()
-            or (previous / path).read_bytes() != git_bytes(path)
+            if not (previous / path).is_file() or (previous / path).read_bytes() != git_bytes(path)
         ]
     for path in edited:
         restore(path)

@@ -11,6 +11,7 @@ missing, so running it twice changes nothing.
 """
 
 import json
+import os
 import re
 import secrets
 import shutil
@@ -72,7 +73,9 @@ def template_directory(destination: str, template: str) -> Path | None:
     if Path(template).is_absolute() or "://" in template or template.startswith("gh:"):
         return None
     project, typed = Path.cwd(), Path(destination)
-    starts = [project.joinpath(*[".."] * len(typed.parts))] if not typed.is_absolute() else []
+    # The shell's PWD, which Copier passes on unchanged: the folder the user typed from.
+    starts = [Path(os.environ["PWD"])] if "PWD" in os.environ else []
+    starts += [project.joinpath(*[".."] * len(typed.parts))] if not typed.is_absolute() else []
     starts += project.parents  # a destination typed with `..` or as an absolute path
     for start in starts:
         candidate = (start / template).resolve()

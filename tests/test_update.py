@@ -100,7 +100,9 @@ def test_next_release_reaches_everything_but_the_teams_domains(
         update(project)
 
     # Reported, and kept: the file the template renamed held the team's edits.
-    assert "core/middleware.py: the template no longer generates this file" in capfd.readouterr().err
+    assert (
+        "core/middleware.py: the template no longer generates this file" in capfd.readouterr().err
+    )
     assert (project / "core" / "middleware.py").is_file()
     assert team.missing_lines() == []
     assert changed_domains(project, domains) == []
@@ -291,11 +293,21 @@ def test_migrations_run_once_and_a_failing_one_changes_nothing(
 
 def test_post_copy_task_is_idempotent_outside_git(tmp_path: Path) -> None:
     project = tmp_path / "project"
-    run_copy(str(TEMPLATE_ROOT), project, defaults=True, skip_tasks=True, quiet=True)
-    task = [tool("python"), str(TEMPLATE_ROOT / "hooks" / "post_copy.py")]
+    run_copy(str(TEMPLATE_ROOT), project, defaults=True, unsafe=True, skip_tasks=True, quiet=True)
+    answers = '{"domains": ["orders"], "worker": "none", "events_example_subscriber": null, '
+    answers += '"recopy": false}'
+    task = [
+        tool("python"),
+        str(TEMPLATE_ROOT / "hooks" / "post_copy.py"),
+        str(project),
+        ".",
+        answers,
+    ]
 
     run(task, cwd=project)
-    first = {name: (project / name).read_text() for name in (".env", "uv.lock")}
+    first = {
+        name: (project / name).read_text() for name in (".env", "uv.lock", "apps/orders/apps.py")
+    }
     second_run = run(task, cwd=project)
 
     assert (project / ".git").is_dir()

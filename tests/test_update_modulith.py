@@ -46,14 +46,34 @@ def publications() -> list[dict[str, object]]:
     base = {"event_name": "orders.OrderCreated", "subscriber": "apps.notifications.handlers.x",
             "published_at": NOW, "enqueued_at": None, "next_attempt_at": NOW}  # fmt: skip
     return [
-        {**base, "id": uuid.uuid4(), "payload": {"order_id": 1, "total": "12.50"},
-         "completed_at": None, "failed_at": None, "attempts": 2,
-         "last_error": "ConnectionError: broker down", "enqueued_at": NOW},  # fmt: skip
-        {**base, "id": uuid.uuid4(), "payload": {"order_id": 2, "notes": ["ü", None]},
-         "completed_at": None, "failed_at": NOW + timedelta(minutes=5), "attempts": 8,
-         "last_error": "ValueError: no such customer"},  # fmt: skip
-        {**base, "id": uuid.uuid4(), "payload": {}, "completed_at": NOW + timedelta(seconds=3),
-         "failed_at": None, "attempts": 1, "last_error": ""},  # fmt: skip
+        {
+            **base,
+            "id": uuid.uuid4(),
+            "payload": {"order_id": 1, "total": "12.50"},
+            "completed_at": None,
+            "failed_at": None,
+            "attempts": 2,
+            "last_error": "ConnectionError: broker down",
+            "enqueued_at": NOW,
+        },  # fmt: skip
+        {
+            **base,
+            "id": uuid.uuid4(),
+            "payload": {"order_id": 2, "notes": ["ü", None]},
+            "completed_at": None,
+            "failed_at": NOW + timedelta(minutes=5),
+            "attempts": 8,
+            "last_error": "ValueError: no such customer",
+        },  # fmt: skip
+        {
+            **base,
+            "id": uuid.uuid4(),
+            "payload": {},
+            "completed_at": NOW + timedelta(seconds=3),
+            "failed_at": None,
+            "attempts": 1,
+            "last_error": "",
+        },  # fmt: skip
     ]
 
 
@@ -68,7 +88,9 @@ def table_columns(url: str, table: str) -> list[str]:
 
 def insert(url: str, rows: list[dict[str, object]]) -> list[dict[str, object]]:
     """Insert the rows with the columns the old table has; return them as stored."""
-    present = [column for column in COLUMNS if column in table_columns(url, "core_eventpublication")]
+    present = [
+        column for column in COLUMNS if column in table_columns(url, "core_eventpublication")
+    ]
     stored = [{column: row[column] for column in present} for row in rows]
     with psycopg.connect(url) as connection:
         for row in stored:

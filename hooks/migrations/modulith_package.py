@@ -45,9 +45,7 @@ MODULES = {  # old module -> new module, longest first
 MOVED_NAMES = {
     "core.models": {"EventPublication": "modulith.events.models"},
     "core.admin": {"EventPublicationAdmin": "modulith.events.admin"},
-    "core": {
-        name.split(".")[1]: "modulith" for name in MODULES if name.count(".") == 1
-    },
+    "core": {name.split(".")[1]: "modulith" for name in MODULES if name.count(".") == 1},
 }
 OLD_MACHINERY = (
     "core/events/",
@@ -268,8 +266,10 @@ def main() -> int:
     for path in rewritten:
         print(f"  - {path}: imports of core's machinery now name modulith.")
     if rewritten:
-        print("    modulith is a package of its own: sort these imports with "
-              "`uv run ruff check --select I --fix .`")
+        print(
+            "    modulith is a package of its own: sort these imports with "
+            "`uv run ruff check --select I --fix .`"
+        )
     for path in restored:
         print(f"  - {path}: kept; applied migrations are history.")
     if migration:
