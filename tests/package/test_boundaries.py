@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from core.boundaries.checks import check_model_relations
-from core.boundaries.rules import (
+from modulith.boundaries.checks import check_model_relations
+from modulith.boundaries.rules import (
     GET_MODEL,
     IMPORT,
     RELATION,
@@ -10,8 +10,8 @@ from core.boundaries.rules import (
     check_reaches,
     find_cycles,
 )
-from core.boundaries.source import read_module
-from core.domains import Declaration
+from modulith.boundaries.source import read_module
+from modulith.domains import Declaration
 
 
 def declare(domain: str, *depends_on: str, relations: tuple[str, ...] = ()) -> Declaration:

@@ -12,10 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 from pytest_django import Settings
 
-from core.events import DomainEvent, publish, subscriber
-from core.events.delivery import deliver, prune_completed, resubmit_due, retry_delay
-from core.events.publishing import UnpublishableEventError
-from core.models import EventPublication
+from modulith.events import DomainEvent, publish, subscriber
+from modulith.events.delivery import deliver, prune_completed, resubmit_due, retry_delay
+from modulith.events.publishing import UnpublishableEventError
+from modulith.events.models import EventPublication
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -204,7 +204,7 @@ def test_an_unreachable_queue_fails_nothing_and_the_sweep_delivers_later(
     settings: Settings,
 ) -> None:
     settings.EVENTS_SWEEP_BATCH_SIZE = 200
-    with mock.patch("core.events.delivery.enqueue", side_effect=ConnectionError("broker down")):
+    with mock.patch("modulith.events.delivery.enqueue", side_effect=ConnectionError("broker down")):
         with transaction.atomic():
             for thing_id in range(120):  # more than one task's worth
                 publish(ThingStored(thing_id=thing_id))
@@ -221,7 +221,7 @@ def test_an_unreachable_queue_fails_nothing_and_the_sweep_delivers_later(
 
 def test_the_sweep_queues_each_due_publication_once(settings: Settings) -> None:
     settings.EVENTS_SWEEP_BATCH_SIZE = 2
-    with mock.patch("core.events.delivery.enqueue") as enqueue:
+    with mock.patch("modulith.events.delivery.enqueue") as enqueue:
         for thing_id in range(5):
             publish(ThingStored(thing_id=thing_id))
         EventPublication.objects.update(enqueued_at=None)  # as if the queue had been down

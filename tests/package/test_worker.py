@@ -2,13 +2,13 @@
 
 import pytest
 
-from core.events.delivery import deliver_publications
-from core.worker import resolve_task, task_path
+from modulith.events.delivery import deliver_publications
+from modulith.worker import resolve_task, task_path
 
 
 def test_the_worker_resolves_only_the_projects_tasks() -> None:
-    assert resolve_task("core.events.delivery.deliver_publications") is deliver_publications
-    for path in ("os.system", "subprocess.run", "core.events.delivery.sweep", "builtins.eval"):
+    assert resolve_task("modulith.events.delivery.deliver_publications") is deliver_publications
+    for path in ("os.system", "subprocess.run", "modulith.events.delivery.sweep", "builtins.eval"):
         assert resolve_task(path) is None, path
 
 
