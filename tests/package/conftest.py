@@ -19,6 +19,10 @@ collect_ignore = ["sample"]
 if not settings.configured:
     sys.path.insert(0, str(SAMPLE))
     settings.configure(
-        **{name: getattr(package_settings, name) for name in dir(package_settings) if name.isupper()}
+        **{
+            name: getattr(package_settings, name)
+            for name in dir(package_settings)
+            if name.isupper()
+        }
     )
     django.setup()

@@ -16,7 +16,7 @@ import django_stubs_ext
 django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent / "sample"
-SECRET_KEY = "package-tests-only"  # noqa: S105
+SECRET_KEY = "package-tests-only"
 DEBUG = False
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -168,6 +168,8 @@ def test_generated_models_keep_to_their_domains() -> None:
 
 # The whole check (modulith.boundaries.cli), on a copy of the sample project.
 
+STOCK = '"""Stock."""\n\nfrom apps.inventory.models import Item\n'
+
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SampleProject:
@@ -208,7 +210,9 @@ def test_the_sample_project_keeps_every_rule(project: SampleProject) -> None:
 
 
 def test_import_of_another_domains_models_is_reported(project: SampleProject) -> None:
-    project.write("apps/orders/stock.py", '"""Stock."""\n\nfrom apps.inventory.models import Item\n')
+    project.write(
+        "apps/orders/stock.py", '"""Stock."""\n\nfrom apps.inventory.models import Item\n'
+    )
 
     code, report = check(project)
 
@@ -255,7 +259,9 @@ def test_cycle_between_domains_is_reported(project: SampleProject) -> None:
     code, report = check(project)
 
     assert code == 1
-    assert re.search(r"^apps/(orders/services|inventory/demand)\.py:\d+: \[no-cycles\]", report, re.M)
+    assert re.search(
+        r"^apps/(orders/services|inventory/demand)\.py:\d+: \[no-cycles\]", report, re.M
+    )
     assert "apps/orders/services.py:1 imports apps.inventory.services" in report
     assert "apps/inventory/demand.py:3 imports apps.orders.services" in report
 
@@ -279,7 +285,9 @@ def test_core_model_relating_to_a_domain_is_reported(project: SampleProject) -> 
     code, report = check(project)
 
     assert code == 1
-    assert_reported(report, f"core/models.py:{line + 4}", "core-neutral", "core.Tag.order", "'orders'")
+    assert_reported(
+        report, f"core/models.py:{line + 4}", "core-neutral", "core.Tag.order", "'orders'"
+    )
 
 
 def test_string_foreign_key_needs_model_relations_to(project: SampleProject) -> None:
@@ -341,7 +349,9 @@ def test_model_fetched_by_name_from_another_domain_is_reported(project: SamplePr
     code, report = check(project)
 
     assert code == 1
-    assert_reported(report, "apps/orders/stock.py:7", "public-interface", "'orders'", "inventory.Item")
+    assert_reported(
+        report, "apps/orders/stock.py:7", "public-interface", "'orders'", "inventory.Item"
+    )
     assert "fix: call a function in apps/inventory/services.py instead" in report
 
 
@@ -467,8 +477,6 @@ def test_a_file_python_cannot_parse_is_reported(project: SampleProject) -> None:
 
 
 # Gradual adoption: a committed baseline of known crossings (Packwerk's package_todo.yml).
-
-STOCK = '"""Stock."""\n\nfrom apps.inventory.models import Item\n'
 
 
 def baseline_entries(project: SampleProject) -> list[dict[str, str]]:
@@ -630,3 +638,17 @@ def test_the_django_command_checks_the_configured_project(
 
     with pytest.raises(CommandError, match="Domain boundaries are broken"):
         call_command("check_boundaries", "--no-cache", stdout=io.StringIO())
+
+
+def test_the_system_check_reports_an_undeclared_model_relation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from apps.billing.apps import BillingConfig
+
+    monkeypatch.setattr(BillingConfig, "model_relations_to", ())
+
+    (error,) = check_model_relations()
+
+    assert error.id == "boundaries.E001"
+    assert "billing.Invoice.order" in error.msg
+    assert "add 'orders' to model_relations_to in BillingConfig" in str(error.hint)

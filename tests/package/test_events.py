@@ -14,8 +14,8 @@ from pytest_django import Settings
 
 from modulith.events import DomainEvent, publish, subscriber
 from modulith.events.delivery import deliver, prune_completed, resubmit_due, retry_delay
-from modulith.events.publishing import UnpublishableEventError
 from modulith.events.models import EventPublication
+from modulith.events.publishing import UnpublishableEventError
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
