@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Render
-from tests.helpers import SCENARIOS, TEMPLATE_ROOT, project_env, run, writable_copy
+from tests.helpers import SCENARIOS, TEMPLATE_ROOT, project_env, run
 
 pytestmark = pytest.mark.project
 
