@@ -3,7 +3,7 @@
 For each size, a project with that many domains is generated, installed and committed
 on `main`; then one domain that no other relies on gets a new service function on a
 branch, as in a typical pull request. Both commands run against the same change: the
-full suite (`pytest`) and the selection (`python -m core.architecture.affected
+full suite (`pytest`) and the selection (`python -m modulith.architecture.affected
 --base main`, what `make test-affected` runs). Each figure is the median wall time of
 several runs after a warm-up run (which also compiles bytecode, as a developer's
 environment has it), on SQLite.
@@ -41,8 +41,7 @@ def generate(size: int, destination: Path) -> tuple[Path, str]:
         destination,
         data={"domains": domains},
         defaults=True,
-        unsafe=True,
-        skip_tasks=True,
+        unsafe=True,  # the post-copy task renders the domains (modulith.scaffold)
         quiet=True,
     )
     # The events example makes the last domain rely on the first; the middle one is a leaf.
@@ -102,7 +101,7 @@ def main() -> None:
             figures = timed(
                 [
                     [python, "-m", "pytest", *options],
-                    [python, "-m", "core.architecture.affected", "--base", "main", *options],
+                    [python, "-m", "modulith.architecture.affected", "--base", "main", *options],
                 ],
                 project,
                 env,

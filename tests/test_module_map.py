@@ -1,4 +1,7 @@
-"""The generated module map: `python manage.py domain_map` and its `--check`.
+"""The generated module map: each fresh project's docs/architecture.md is current.
+
+How the map follows a change (`--check` failing until it is written again, baselined
+crossings, each canvas) is unit-tested on the package (tests/package/test_architecture.py).
 
 The graph in docs/architecture.md is read back with Mermaid's own parser (the npm
 package GitHub and GitLab draw with, run by node) and compared with the dependencies
@@ -16,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Render
-from tests.helpers import SCENARIOS, TEMPLATE_ROOT, project_env, run, writable_copy
+from tests.helpers import SCENARIOS, TEMPLATE_ROOT, project_env, run
 
 pytestmark = pytest.mark.project
 
@@ -97,92 +100,3 @@ def test_generated_maps_are_current_and_draw_the_declared_graph(
         assert domains == {p.name for p in (project / "apps").iterdir() if p.is_dir()}, name
         assert edges == declared_and_discovered(project), name
         assert edges or name == "one-domain", f"{name}: the events example must be drawn"
-
-
-def add_dependencies(project: Path) -> None:
-    """orders calls inventory; payments listens to inventory and references orders' models."""
-    declare(project, "orders", "depends_on", "inventory")
-    with (project / "apps/orders/services.py").open("a") as services:
-        services.write(
-            "\n\ndef stock_name(inventory_id: int) -> str:\n"
-            "    from apps.inventory import services as inventory\n\n"
-            "    return inventory.get_inventory(inventory_id).name\n"
-        )
-    declare(project, "payments", "depends_on", "inventory")
-    declare(project, "payments", "model_relations_to", "orders")
-    (project / "apps/payments/handlers.py").write_text(
-        "from apps.inventory.events import InventoryCreated\n"
-        "from core.events import subscriber\n\n\n"
-        "@subscriber(InventoryCreated)\n"
-        "def on_stock(event: InventoryCreated) -> None:\n    pass\n"
-    )
-    with (project / "apps/payments/models.py").open("a") as models:
-        models.write(
-            "\n\nclass Refund(TimeStampedModel):\n"
-            '    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT)\n'
-        )
-
-
-def declare(project: Path, domain: str, setting: str, *targets: str) -> None:
-    apps_py = project / "apps" / domain / "apps.py"
-    pattern = re.compile(rf"^(    {setting}: tuple\[str, \.\.\.\] = )\(.*\)$", re.M)
-    assert pattern.search(apps_py.read_text())
-    value = "(" + "".join(f'"{target}", ' for target in targets) + ")"
-    apps_py.write_text(pattern.sub(rf"\g<1>{value}", apps_py.read_text()))
-
-
-@pytest.mark.parametrize("scenario", ["defaults", "twelve-domains"])
-def test_a_new_dependency_fails_the_check_until_the_map_is_regenerated(
-    scenario: str,
-    render: Render,
-    install: Callable[[Path], Path],
-    mermaid: Callable[..., dict],
-    tmp_path: Path,
-) -> None:
-    python = install(render({})) / ".venv" / "bin" / "python"
-    project = writable_copy(render(SCENARIOS[scenario]), tmp_path / "project")
-    add_dependencies(project)
-
-    stale_code, stale = domain_map(project, python, "--check")
-    write_code, _ = domain_map(project, python)
-    fresh_code, fresh = domain_map(project, python, "--check")
-
-    assert stale_code == 1
-    assert "docs/architecture.md is out of date: run `python manage.py domain_map`" in stale
-    assert "+    d_orders -->|depends on| d_inventory" in stale, "the report shows the change"
-    assert (write_code, fresh_code) == (0, 0), fresh
-    text = (project / "docs" / "architecture.md").read_text()
-    (graph,) = mermaid(project / "docs" / "architecture.md")[str(project / "docs/architecture.md")]
-    edges = declared_and_discovered(project)
-    assert {
-        ("orders", "inventory", "depends on"),
-        ("payments", "inventory", "depends on"),
-        ("payments", "inventory", "listens to"),
-        ("payments", "orders", "models"),
-    } <= edges
-    assert drawn(graph)[1] == edges
-    assert "  - `stock_name(inventory_id: int) -> str`" in text
-    assert "  - `inventory.InventoryCreated` by `on_stock`" in text
-    assert "- **Models**: `Payment`, `Refund`" in text
-    boundaries = run([str(python), "manage.py", "check_boundaries"], cwd=project,
-                     env=project_env(), check=False)  # fmt: skip
-    assert boundaries.returncode == 0, "the map and the boundary check read the same declarations"
-
-
-def test_a_baselined_crossing_is_drawn_as_one(
-    render: Render, install: Callable[[Path], Path], tmp_path: Path
-) -> None:
-    python = install(render({})) / ".venv" / "bin" / "python"
-    project = writable_copy(render({}), tmp_path / "project")
-    (project / "apps" / "orders" / "stock.py").write_text(
-        '"""Stock."""\n\nfrom apps.inventory import services as inventory\n\nget = inventory\n'
-    )
-    baseline = run([str(python), "manage.py", "check_boundaries", "--update-baseline"],
-                   cwd=project, env=project_env(), check=False)  # fmt: skip
-
-    code, _ = domain_map(project, python)
-
-    assert baseline.returncode == 0, baseline.stdout + baseline.stderr
-    assert code == 0
-    text = (project / "docs" / "architecture.md").read_text()
-    assert "d_orders --x|baselined| d_inventory" in text

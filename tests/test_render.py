@@ -1,16 +1,13 @@
 """Every answer combination renders to a complete project that passes ruff as rendered."""
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from copier._main import Worker
-from jinja2 import Environment
 
 from tests.conftest import RENDERED_FILES, Render
-from tests.helpers import SCENARIOS, TEMPLATE_ROOT, TWELVE_DOMAINS, run, tool
+from tests.helpers import SCENARIOS, TWELVE_DOMAINS, run, tool
 
 DOMAIN_FILES = [
     "__init__.py",
@@ -123,95 +120,6 @@ def test_python_version_answer_is_recorded(render: Render) -> None:
         answers = {"python_version": version} if version != "3.13" else {}
         recorded = yaml.safe_load((render(answers) / ".copier-answers.yml").read_text())
         assert recorded["python_version"] == version
-
-
-@pytest.fixture(scope="module")
-def copier_jinja(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Environment]:
-    """Copier's own Jinja environment for this template (its filters and loader)."""
-    destination = tmp_path_factory.mktemp("unused")
-    with Worker(src_path=str(TEMPLATE_ROOT), dst_path=destination, quiet=True) as worker:
-        yield worker.jinja_env
-
-
-# Plural domain names and the model class each should get.
-SINGULARS = {
-    "orders": "Order",
-    "inventory": "Inventory",
-    "payments": "Payment",
-    "order_lines": "OrderLine",
-    "customer_support_tickets": "CustomerSupportTicket",
-    "categories": "Category",
-    "companies": "Company",
-    "addresses": "Address",
-    "classes": "Class",
-    "businesses": "Business",
-    "boxes": "Box",
-    "taxes": "Tax",
-    "matches": "Match",
-    "wishes": "Wish",
-    "buzzes": "Buzz",
-    "quizzes": "Quiz",
-    "status": "Status",
-    "statuses": "Status",
-    "buses": "Bus",
-    "bonuses": "Bonus",
-    "aliases": "Alias",
-    "analyses": "Analysis",
-    "diagnoses": "Diagnosis",
-    "crises": "Crisis",
-    "bases": "Base",
-    "databases": "Database",
-    "cases": "Case",
-    "responses": "Response",
-    "purchases": "Purchase",
-    "warehouses": "Warehouse",
-    "invoices": "Invoice",
-    "services": "Service",
-    "caches": "Cache",
-    "indices": "Index",
-    "matrices": "Matrix",
-    "heroes": "Hero",
-    "potatoes": "Potato",
-    "shoes": "Shoe",
-    "photos": "Photo",
-    "movies": "Movie",
-    "cookies": "Cookie",
-    "pies": "Pie",
-    "shelves": "Shelf",
-    "knives": "Knife",
-    "lives": "Life",
-    "olives": "Olive",
-    "archives": "Archive",
-    "objectives": "Objective",
-    "leaves": "Leave",
-    "people": "Person",
-    "salespeople": "Salesperson",
-    "children": "Child",
-    "men": "Man",
-    "women": "Woman",
-    "specimens": "Specimen",
-    "criteria": "Criterion",
-    "alumni": "Alumnus",
-    "news": "News",
-    "series": "Series",
-    "analytics": "Analytics",
-    "metrics": "Metric",
-    "keys": "Key",
-    "surveys": "Survey",
-    "data": "Data",
-    "media": "Media",
-    "staff": "Staff",
-    "feedback": "Feedback",
-    "shipping": "Shipping",
-}
-
-
-@pytest.mark.parametrize(("domain", "model"), SINGULARS.items())
-def test_model_name_is_the_singular_of_the_domain(
-    copier_jinja: Environment, domain: str, model: str
-) -> None:
-    """Through Copier's filter, which is the package's own `model_name`."""
-    assert copier_jinja.from_string("{{ domain | model_name }}").render(domain=domain) == model
 
 
 def readme_before_updates(project: Path) -> str:

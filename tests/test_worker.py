@@ -1,6 +1,9 @@
 """Real worker processes, started with the compose file's command, against this machine's
-PostgreSQL (and Redis for Celery): tasks run, durable events survive a killed worker,
-failing handlers are retried.
+PostgreSQL (and Redis for Celery): tasks run, durable events survive a killed worker, a
+backlog is queued once, a broker that was down delivers later.
+
+Retries, failed publications and the values handlers receive are unit-tested on the
+package (tests/package/test_events.py, test_worker.py).
 """
 
 import json
@@ -128,7 +131,7 @@ def flush_celery_broker() -> None:
 
 def publications(project: WorkerProject, subscriber: str) -> list[tuple[object, ...]]:
     return project.query(
-        "SELECT completed_at, attempts FROM core_eventpublication "
+        "SELECT completed_at, attempts FROM modulith_events_eventpublication "
         f"WHERE subscriber LIKE '%.{subscriber}'"
     )
 
@@ -179,44 +182,16 @@ def test_durable_event_survives_a_worker_killed_mid_delivery(project: WorkerProj
     )
     project.wait_for(
         "every publication to be complete",
-        lambda: not project.query("SELECT 1 FROM core_eventpublication WHERE completed_at IS NULL"),
+        lambda: (
+            not project.query(
+                "SELECT 1 FROM modulith_events_eventpublication WHERE completed_at IS NULL"
+            )
+        ),
     )
     project.stop()
 
     assert owed == [(None, 0)], "the killed delivery must have been rolled back"
     assert project.query("SELECT count(*) FROM inventory_inventory WHERE name LIKE 'slow %'") == [
-        (1,)
-    ]
-
-
-FLAKY_HANDLER = """
-
-@subscriber(OrderCreated, durable=True)
-def flaky_reaction(event: OrderCreated) -> None:
-    tries = Path(os.environ["TEST_MARKERS"]) / "tries"
-    count = int(tries.read_text()) + 1 if tries.exists() else 1
-    tries.write_text(str(count))
-    if count <= 2:
-        raise ConnectionError(f"the mail server is down (try {count})")
-    Inventory.objects.get_or_create(name=f"flaky {event.order_id}")
-"""
-
-
-def test_failing_handler_is_retried_until_it_succeeds(project: WorkerProject) -> None:
-    project.add_handler(FLAKY_HANDLER)
-    project.start()
-    project.shell("from apps.orders import services; services.create_order(name='y')")
-
-    def delivered_after_resubmitting() -> bool:
-        # What the worker's schedule runs every minute, run here without waiting for it.
-        project.manage("resubmit_events")
-        return publications(project, "flaky_reaction")[0][0] is not None
-
-    project.wait_for("the third try to succeed", delivered_after_resubmitting)
-    project.stop()
-
-    assert publications(project, "flaky_reaction")[0][1] == 3
-    assert project.query("SELECT count(*) FROM inventory_inventory WHERE name LIKE 'flaky %'") == [
         (1,)
     ]
 
@@ -255,7 +230,7 @@ def test_two_sweeps_over_a_backlog_queue_one_delivery_per_publication(
     project.shell(
         "from apps.orders import services\n"
         "for n in range(30): services.create_order(name=f'backlog {n}')\n"
-        "from core.models import EventPublication\n"
+        "from modulith.events.models import EventPublication\n"
         "EventPublication.objects.update(enqueued_at=None)"
     )
     if project.worker == "django-q2":
@@ -265,7 +240,7 @@ def test_two_sweeps_over_a_backlog_queue_one_delivery_per_publication(
 
     sweeps = [project.manage("resubmit_events").strip() for _ in range(2)]
 
-    owed = project.query("SELECT id::text FROM core_eventpublication ORDER BY id")
+    owed = project.query("SELECT id::text FROM modulith_events_eventpublication ORDER BY id")
     assert sweeps == ["Resubmitted 30 event publication(s).", "Resubmitted 0 event publication(s)."]
     assert sorted(queued_publications(project)) == [row[0] for row in owed]
 
@@ -280,7 +255,7 @@ def test_a_create_succeeds_with_the_broker_down_and_is_delivered_once_it_is_back
          "from apps.orders import services; print(services.create_order(name='while down').id)"],
         cwd=project.root, env=broker_down,
     )  # fmt: skip
-    owed = project.query("SELECT completed_at, enqueued_at FROM core_eventpublication")
+    owed = project.query("SELECT completed_at, enqueued_at FROM modulith_events_eventpublication")
 
     project.start()  # the broker is back: the worker's start-up sweep queues what is owed
     project.wait_for(
@@ -297,95 +272,3 @@ def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])  # nothing listens once the probe closes
-
-
-ALWAYS_FAILING_HANDLER = """
-
-@subscriber(OrderCreated, durable=True)
-def hopeless_reaction(event: OrderCreated) -> None:
-    raise ConnectionError("the mail server is gone for good")
-"""
-
-
-@pytest.mark.parametrize("project", ["django-q2"], indirect=True)
-def test_a_handler_that_always_fails_ends_failed_after_the_configured_attempts(
-    project: WorkerProject,
-) -> None:
-    project.env["EVENTS_MAX_ATTEMPTS"] = "3"
-    project.add_handler(ALWAYS_FAILING_HANDLER)
-    project.start()
-    project.shell("from apps.orders import services; services.create_order(name='w')")
-
-    # The worker's every-minute sweep, run in one process without waiting for it.
-    project.shell(
-        "import time\n"
-        "from core.events.delivery import sweep\n"
-        "from core.models import EventPublication\n"
-        "failed = EventPublication.objects.filter(failed_at__isnull=False)\n"
-        f"deadline = time.monotonic() + {WAIT_SECONDS}\n"
-        "while not failed.exists() and time.monotonic() < deadline:\n"
-        "    sweep()\n"
-        "    time.sleep(0.2)\n"
-        "time.sleep(1)\n"
-        "sweep()  # one more: a failed publication is not tried again\n"
-    )
-    listed = project.manage("failed_events")
-    purged = project.manage("failed_events", "--purge")
-    project.stop()
-
-    assert publications(project, "on_order_created")[0][0] is not None, "the others delivered"
-    assert "hopeless_reaction" in listed
-    assert "3 attempts, last error: ConnectionError: the mail server is gone for good" in listed
-    assert purged.strip() == "Purged 1 failed publication(s)."
-    assert publications(project, "hopeless_reaction") == []
-
-
-TYPED_HANDLERS = """
-from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
-
-from core.events import DomainEvent
-
-
-@dataclass(frozen=True, kw_only=True)
-class PriceChanged(DomainEvent):
-    price: Decimal
-    changed_at: datetime
-
-
-def note(kind: str, event: PriceChanged) -> None:
-    seen = repr((event, type(event.price), type(event.changed_at)))
-    (Path(os.environ["TEST_MARKERS"]) / kind).write_text(seen)
-
-
-@subscriber(PriceChanged)
-def note_immediately(event: PriceChanged) -> None:
-    note("immediate", event)
-
-
-@subscriber(PriceChanged, durable=True)
-def note_durably(event: PriceChanged) -> None:
-    note("durable", event)
-"""
-
-
-@pytest.mark.parametrize("project", ["django-q2"], indirect=True)
-def test_durable_and_immediate_handlers_receive_identical_values(project: WorkerProject) -> None:
-    project.add_handler(TYPED_HANDLERS)
-    project.start()
-    project.shell(
-        "from datetime import datetime, timezone\n"
-        "from decimal import Decimal\n"
-        "from apps.inventory.handlers import PriceChanged\n"
-        "from core.events import publish\n"
-        "publish(PriceChanged(price=Decimal('12.50'),"
-        " changed_at=datetime(2030, 1, 2, 3, 4, 5, 678901, tzinfo=timezone.utc)))"
-    )
-    project.wait_for("the durable handler", (project.markers / "durable").exists)
-    project.stop()
-
-    immediate = (project.markers / "immediate").read_text()
-    assert "Decimal('12.50')" in immediate
-    assert "<class 'datetime.datetime'>" in immediate
-    assert (project.markers / "durable").read_text() == immediate

@@ -1,25 +1,31 @@
 """The module map and test selection, on hand-made domains and declarations."""
 
+import io
+import subprocess
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.views import View
+from pytest_django import Settings
 from rest_framework import generics, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.architecture.affected import select
-from core.architecture.canvas import methods_of
-from core.architecture.document import mermaid
-from core.architecture.graph import DomainGraph, Edge, Kind, build_graph
-from core.architecture.source import (
+from modulith.architecture.affected import changed_files, report, select
+from modulith.architecture.canvas import canvases, methods_of
+from modulith.architecture.document import mermaid, render
+from modulith.architecture.graph import DomainGraph, Edge, Kind, build_graph, load_graph
+from modulith.architecture.source import (
     Subscription,
     event_types,
     public_functions,
     subscriptions_of,
 )
-from core.domains import Declaration
-from core.views import health
+from modulith.boundaries import cli
+from modulith.domains import Declaration
+from tests.package.sample_project import SampleProject
 
 
 def declare(domain: str, *depends_on: str, models: tuple[str, ...] = ()) -> Declaration:
@@ -152,7 +158,7 @@ def test_endpoints_list_the_methods_each_kind_of_view_answers() -> None:
     assert methods_of(Things.as_view({"get": "list", "post": "create"})) == ("GET", "POST")
     assert methods_of(generics.ListCreateAPIView.as_view()) == ("GET", "POST")
     assert methods_of(View.as_view()) == ()
-    assert methods_of(health) == (), "a function view does not say"
+    assert methods_of(lambda request: None) == (), "a function view does not say"
 
 
 def write(root: Path, relative: str, text: str) -> None:
@@ -166,14 +172,14 @@ def test_subscriptions_are_resolved_through_the_handlers_imports(tmp_path: Path)
         tmp_path,
         "apps/billing/handlers/__init__.py",
         "from apps.orders import events as order_events\n"
-        "from core.events import subscriber\n\n"
+        "from modulith.events import subscriber\n\n"
         "@subscriber(order_events.OrderPlaced, durable=True)\n"
         "def charge(event: object) -> None: ...\n",
     )
     write(
         tmp_path,
         "apps/billing/handlers/refunds.py",
-        "from core.events.registry import subscriber as on\n"
+        "from modulith.events.subscriptions import subscriber as on\n"
         "from apps.orders.events import OrderCancelled\n"
         "from ..events import InvoicePaid\n\n"
         "@on(OrderCancelled)\n"
@@ -220,4 +226,133 @@ def test_public_functions_and_events_are_read_with_their_signatures(tmp_path: Pa
     assert [str(e) for e in events] == [
         "OrderPlaced(order_id: int)",
         "OrderPlacedLate(order_id: int, delay: int = 0)",
+    ]
+
+
+# The map of the sample project, read from its files (and Django's registries).
+
+
+@pytest.fixture
+def project(tmp_path: Path, settings: Settings) -> SampleProject:
+    project = SampleProject(tmp_path / "project")
+    settings.BASE_DIR = project.root
+    return project
+
+
+def test_the_sample_projects_graph_is_read_from_its_declarations_and_handlers(
+    project: SampleProject,
+) -> None:
+    graph = load_graph()
+
+    assert graph.domains == ("billing", "inventory", "orders")
+    assert graph.edges == (
+        Edge("billing", "orders", Kind.DEPENDS_ON),
+        Edge("billing", "orders", Kind.LISTENS_TO),
+        Edge("billing", "orders", Kind.MODEL_RELATIONS),
+        Edge("orders", "inventory", Kind.DEPENDS_ON),
+    )
+
+
+def test_the_map_lists_what_each_domain_offers_and_uses(project: SampleProject) -> None:
+    graph = load_graph()
+
+    text = render(graph, canvases(graph))
+
+    assert "    d_billing -.->|listens to| d_orders" in text
+    assert "  - `place_order(*, item_id: int, quantity: int = 1) -> int`" in text
+    assert "_helper" not in text
+    assert "  - `OrderPlaced(order_id: int, note: str = '')`, listened to by billing" in text
+    assert "  - `orders.OrderPlaced` by `charge`" in text
+    assert "- **Models**: `Invoice`" in text
+    assert "`GET POST /api/orders/` (`OrderViewSet`)" in text
+    assert "  - `archive_order(order_id: int) -> None`" in text
+
+
+def test_domain_map_check_fails_until_the_map_is_written(project: SampleProject) -> None:
+    with pytest.raises(CommandError, match=r"docs/architecture\.md is missing"):
+        call_command("domain_map", "--check", stdout=io.StringIO())
+    call_command("domain_map", stdout=io.StringIO())
+    call_command("domain_map", "--check", stdout=io.StringIO())
+    project.declare("billing", "depends_on", "orders", "inventory")
+    project.append(
+        "apps/billing/services.py",
+        "\n\ndef stock_of(item_id: int) -> int:\n"
+        "    from apps.inventory import services as inventory\n\n"
+        "    return inventory.models_stock(item_id)\n",
+    )
+    out = io.StringIO()
+
+    with pytest.raises(CommandError, match=r"docs/architecture\.md is out of date"):
+        call_command("domain_map", "--check", stdout=out)
+
+    assert "+    d_billing -->|depends on| d_inventory" in out.getvalue(), "the diff shows it"
+    call_command("domain_map", stdout=io.StringIO())
+    text = (project.root / "docs/architecture.md").read_text()
+    assert "  - `stock_of(item_id: int) -> int`" in text
+    call_command("domain_map", "--check", stdout=io.StringIO())
+
+
+def test_a_baselined_crossing_is_drawn_as_one(project: SampleProject) -> None:
+    project.write("apps/billing/stock.py", '"""Stock."""\n\nfrom apps.inventory import services\n')
+    assert cli.check(root=project.root, update_baseline=True, out=io.StringIO()) == 0
+
+    text = render(load_graph(), canvases(load_graph()))
+
+    assert "    d_billing --x|baselined| d_inventory" in text
+
+
+def test_the_selection_follows_the_sample_projects_graph(project: SampleProject) -> None:
+    selection = select(["apps/inventory/services.py"], load_graph())
+
+    assert selection.pytest_paths() == ["apps/billing", "apps/inventory", "apps/orders"]
+    assert selection.domains["billing"] == (
+        "relies on orders (declared dependency, event subscription, model relation)"
+    )
+
+
+def git(root: Path, *args: str) -> None:
+    identity = ["-c", "user.name=Tests", "-c", "user.email=tests@example.com"]
+    subprocess.run(["git", *identity, *args], cwd=root, check=True, capture_output=True)
+
+
+def test_the_change_is_everything_since_the_merge_base_untracked_included(
+    project: SampleProject,
+) -> None:
+    git(project.root, "init", "--quiet", "--initial-branch=main")
+    git(project.root, "add", "--all")
+    git(project.root, "commit", "--quiet", "-m", "Sample")
+    git(project.root, "checkout", "--quiet", "-b", "feature")
+    project.append("apps/orders/services.py", "# committed\n")
+    git(project.root, "commit", "--quiet", "--all", "-m", "Change orders")
+    project.append("apps/inventory/models.py", "# not committed\n")
+    project.write("apps/billing/extra.py", "# untracked\n")
+
+    merge_base, changed = changed_files("main")
+
+    assert len(merge_base) == 40
+    assert changed == [
+        "apps/billing/extra.py",
+        "apps/inventory/models.py",
+        "apps/orders/services.py",
+    ]
+    with pytest.raises(SystemExit, match="`git merge-base nowhere HEAD` failed"):
+        changed_files("nowhere")
+
+
+def test_the_report_says_why_each_domain_runs() -> None:
+    graph = build_graph(DECLARATIONS, SUBSCRIPTIONS)
+
+    assert report(select(["apps/inventory/models.py"], graph), graph) == [
+        "Running the tests of 4 of 5 domains:",
+        "  billing    relies on orders (declared dependency, event subscription)",
+        "  inventory  changed: apps/inventory/models.py",
+        "  orders     relies on inventory (declared dependency)",
+        "  shipping   relies on orders (model relation)",
+    ]
+    assert report(select(["README.md"], graph), graph) == [
+        "No change reaches a test: nothing to run."
+    ]
+    assert report(select(["core/models.py"], graph), graph) == [
+        "Running every test:",
+        "  core/models.py is shared by every domain",
     ]

@@ -1,7 +1,20 @@
+import argparse
+import io
+import json
+import os
+import re
+import time
 from pathlib import Path
 
-from core.boundaries.checks import check_model_relations
-from core.boundaries.rules import (
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from pytest_django import Settings
+
+from modulith.boundaries import cli, scan
+from modulith.boundaries.baseline import BASELINE_NAME, BaselineError, read_baseline
+from modulith.boundaries.checks import check_model_relations
+from modulith.boundaries.rules import (
     GET_MODEL,
     IMPORT,
     RELATION,
@@ -10,8 +23,10 @@ from core.boundaries.rules import (
     check_reaches,
     find_cycles,
 )
-from core.boundaries.source import read_module
-from core.domains import Declaration
+from modulith.boundaries.source import read_module
+from modulith.commands import run_without_django
+from modulith.domains import Declaration
+from tests.package.sample_project import SampleProject
 
 
 def declare(domain: str, *depends_on: str, relations: tuple[str, ...] = ()) -> Declaration:
@@ -149,3 +164,491 @@ def test_the_reader_finds_what_django_hides_from_imports() -> None:
 
 def test_generated_models_keep_to_their_domains() -> None:
     assert check_model_relations() == []
+
+
+# The whole check (modulith.boundaries.cli), on a copy of the sample project.
+
+STOCK = '"""Stock."""\n\nfrom apps.inventory.models import Item\n'
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SampleProject:
+    project = SampleProject(tmp_path / "project")
+    monkeypatch.chdir(project.root)  # as manage.py runs: paths in reports are relative
+    return project
+
+
+def check(project: SampleProject, *args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    options = parser.parse_args(args)
+    code = cli.check(
+        root=project.root,
+        update_baseline=options.update_baseline,
+        baseline=options.baseline,
+        use_cache=not options.no_cache,
+        out=out,
+    )
+    return code, out.getvalue()
+
+
+def assert_reported(report: str, location: str, rule: str, *words: str) -> None:
+    lines = [line for line in report.splitlines() if line.startswith(f"{location}: [{rule}]")]
+    assert lines, f"no [{rule}] report at {location} in:\n{report}"
+    for word in words:
+        assert word in lines[0], f"{word!r} missing from {lines[0]!r}"
+
+
+def test_the_sample_project_keeps_every_rule(project: SampleProject) -> None:
+    code, report = check(project)
+
+    assert code == 0, report
+    assert "Checked " in report
+    assert "of 3 domains." in report
+    assert "Domain boundaries: all rules kept." in report
+
+
+def test_import_of_another_domains_models_is_reported(project: SampleProject) -> None:
+    project.write(
+        "apps/orders/stock.py", '"""Stock."""\n\nfrom apps.inventory.models import Item\n'
+    )
+
+    code, report = check(project)
+
+    assert code == 1
+    assert_reported(report, "apps/orders/stock.py:3", "public-interface", "'orders'", "'inventory'")
+    assert "fix: import apps.inventory.events or apps.inventory.services instead" in report
+
+
+def test_import_inside_a_function_body_is_reported(project: SampleProject) -> None:
+    project.write(
+        "apps/orders/stock.py",
+        '"""Stock."""\n\n\ndef count() -> int:\n'
+        "    from apps.inventory.models import Item\n\n"
+        "    return Item.objects.count()\n",
+    )
+
+    code, report = check(project)
+
+    assert code == 1
+    assert_reported(report, "apps/orders/stock.py:5", "public-interface", "apps.inventory.models")
+
+
+def test_undeclared_dependency_is_reported_until_declared(project: SampleProject) -> None:
+    line = project.append("apps/billing/services.py", "\nfrom apps.inventory import services\n")
+
+    code, report = check(project)
+
+    assert code == 1
+    assert_reported(
+        report,
+        f"apps/billing/services.py:{line + 1}",
+        "declared-dependency",
+        "'billing' uses 'inventory'",
+    )
+    assert "fix: add 'inventory' to depends_on in BillingConfig (apps/billing/apps.py)" in report
+    project.declare("billing", "depends_on", "orders", "inventory")
+    assert check(project)[0] == 0
+
+
+def test_cycle_between_domains_is_reported(project: SampleProject) -> None:
+    project.declare("inventory", "depends_on", "orders")
+    project.write("apps/inventory/demand.py", '"""Demand."""\n\nfrom apps.orders import services\n')
+
+    code, report = check(project)
+
+    assert code == 1
+    assert re.search(
+        r"^apps/(orders/services|inventory/demand)\.py:\d+: \[no-cycles\]", report, re.M
+    )
+    assert "apps/orders/services.py:1 imports apps.inventory.services" in report
+    assert "apps/inventory/demand.py:3 imports apps.orders.services" in report
+
+
+def test_core_importing_a_domain_is_reported(project: SampleProject) -> None:
+    project.write("core/shortcuts.py", '"""Shortcuts."""\n\nfrom apps.orders import services\n')
+
+    code, report = check(project)
+
+    assert code == 1
+    assert_reported(report, "core/shortcuts.py:3", "core-neutral", "'orders'")
+
+
+def test_core_model_relating_to_a_domain_is_reported(project: SampleProject) -> None:
+    line = project.append(
+        "core/models.py",
+        "from django.db import models\n\n\nclass Tag(models.Model):\n"
+        '    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE)\n',
+    )
+
+    code, report = check(project)
+
+    assert code == 1
+    assert_reported(
+        report, f"core/models.py:{line + 4}", "core-neutral", "core.Tag.order", "'orders'"
+    )
+
+
+def test_string_foreign_key_needs_model_relations_to(project: SampleProject) -> None:
+    line = project.append(
+        "apps/orders/models.py",
+        "\n\nclass Line(models.Model):\n"
+        '    item = models.ForeignKey("inventory.Item", on_delete=models.PROTECT)\n',
+    )
+
+    code, report = check(project)
+
+    assert code == 1
+    assert_reported(
+        report, f"apps/orders/models.py:{line + 3}", "model-relations", "'orders'", "inventory.Item"
+    )
+    assert "add 'inventory' to model_relations_to in OrdersConfig" in report
+    project.declare("orders", "model_relations_to", "inventory")
+    assert check(project)[0] == 0
+
+
+def test_signal_receiver_on_another_domains_model_is_reported(project: SampleProject) -> None:
+    project.write(
+        "apps/orders/receivers.py",
+        '"""Receivers."""\n\nfrom django.db.models.signals import post_save\n'
+        "from django.dispatch import receiver\n\n\n"
+        '@receiver(post_save, sender="inventory.Item")\n'
+        "def on_stock_saved(**kwargs: object) -> None:\n    pass\n",
+    )
+
+    code, report = check(project)
+
+    assert code == 1
+    assert_reported(
+        report, "apps/orders/receivers.py:7", "model-relations", "post_save", "'inventory'"
+    )
+
+
+def test_subscription_to_an_undeclared_domain_is_reported(project: SampleProject) -> None:
+    project.declare("billing", "depends_on")
+
+    code, report = check(project)
+
+    assert code == 1
+    assert_reported(
+        report,
+        "apps/billing/handlers.py:1",
+        "declared-dependency",
+        "'billing' uses 'orders' (apps.orders.events)",
+    )
+
+
+def test_model_fetched_by_name_from_another_domain_is_reported(project: SampleProject) -> None:
+    project.write(
+        "apps/orders/stock.py",
+        '"""Stock."""\n\nfrom django.apps import apps\n\n\ndef count() -> int:\n'
+        '    return apps.get_model("inventory", "Item").objects.count()\n',
+    )
+
+    code, report = check(project)
+
+    assert code == 1
+    assert_reported(
+        report, "apps/orders/stock.py:7", "public-interface", "'orders'", "inventory.Item"
+    )
+    assert "fix: call a function in apps/inventory/services.py instead" in report
+
+
+def test_model_handed_out_by_a_public_module_is_reported(project: SampleProject) -> None:
+    # services.py imports its model to use it, which leaves it reachable from outside.
+    project.write(
+        "apps/orders/stock.py",
+        '"""Stock."""\n\nfrom apps.inventory import services\n'
+        "from apps.inventory.services import Item\n\n\n"
+        "def count() -> int:\n"
+        "    return Item.objects.count() + services.Item.objects.count()\n",
+    )
+
+    code, report = check(project)
+
+    assert code == 1
+    for location in ("apps/orders/stock.py:4", "apps/orders/stock.py:8"):
+        assert_reported(
+            report,
+            location,
+            "public-interface",
+            "'orders' takes the model inventory.Item from apps.inventory.services",
+            "'inventory'",
+        )
+    assert "stop exposing Item there" in report
+
+
+def test_private_module_imported_by_name_is_reported(project: SampleProject) -> None:
+    project.write(
+        "apps/orders/stock.py",
+        '"""Stock."""\n\nimport importlib\n\n'
+        'stock = importlib.import_module("apps.inventory.models")\n',
+    )
+
+    code, report = check(project)
+
+    assert code == 1
+    assert_reported(
+        report,
+        "apps/orders/stock.py:5",
+        "public-interface",
+        "'orders' imports apps.inventory.models by name (import_module)",
+        "'inventory'",
+    )
+
+
+def test_raw_sql_naming_another_domains_table_is_reported(project: SampleProject) -> None:
+    project.write(
+        "apps/orders/stock.py",
+        '"""Stock."""\n\nfrom django.db import connection\n\n\ndef count() -> int:\n'
+        "    with connection.cursor() as cursor:\n"
+        '        cursor.execute("SELECT COUNT(*) FROM inventory_item")\n'
+        "        return int(cursor.fetchone()[0])\n",
+    )
+
+    code, report = check(project)
+
+    assert code == 1
+    assert_reported(
+        report,
+        "apps/orders/stock.py:8",
+        "public-interface",
+        "'orders' names the table inventory_item",
+        "'inventory'",
+        "best effort",
+    )
+
+
+def test_tests_may_use_another_domains_services_production_code_may_not(
+    project: SampleProject,
+) -> None:
+    # The sample's apps/orders/tests/ sets data up through billing's services; billing
+    # depends on orders, so counted as a dependency the import would close a cycle.
+    assert check(project)[0] == 0
+
+    project.write(
+        "apps/orders/setup.py", '"""In production code."""\n\nfrom apps.billing import services\n'
+    )
+    code, report = check(project)
+
+    assert code == 1
+    assert_reported(report, "apps/orders/setup.py:3", "declared-dependency", "'billing'")
+    assert "[no-cycles]" in report
+
+
+def test_modules_of_a_services_package_stay_public(project: SampleProject) -> None:
+    services = project.root / "apps/inventory/services"
+    services.mkdir()
+    (project.root / "apps/inventory/services.py").rename(services / "__init__.py")
+    project.write(
+        "apps/inventory/services/pricing.py",
+        '"""Prices."""\n\n\ndef unit_price(item_id: int) -> int:\n    return 100\n',
+    )
+    project.write(
+        "apps/orders/pricing.py",
+        '"""Prices."""\n\nfrom apps.inventory.services import pricing\n'
+        "from apps.inventory.services.pricing import unit_price\n\n"
+        "PRICES = (pricing.unit_price, unit_price)\n",
+    )
+
+    code, report = check(project)
+
+    assert code == 0, report
+
+
+def test_unknown_domain_in_a_declaration_is_reported(project: SampleProject) -> None:
+    project.declare("orders", "depends_on", "inventry")
+
+    code, report = check(project)
+
+    assert code == 1
+    assert_reported(report, "apps/orders/apps.py:8", "declarations", "'inventry'")
+    assert "fix: did you mean 'inventory'?" in report
+
+
+def test_a_file_python_cannot_parse_is_reported(project: SampleProject) -> None:
+    project.write("apps/orders/broken.py", "def broken(:\n")
+
+    code, report = check(project)
+
+    assert code == 1
+    assert report.startswith("apps/orders/broken.py:1: cannot be parsed:")
+
+
+# Gradual adoption: a committed baseline of known crossings (Packwerk's package_todo.yml).
+
+
+def baseline_entries(project: SampleProject) -> list[dict[str, str]]:
+    entries: list[dict[str, str]] = json.loads(project.read(BASELINE_NAME))["crossings"]
+    return entries
+
+
+def test_baseline_keeps_known_crossings_and_fails_on_new_ones(project: SampleProject) -> None:
+    project.declare("orders", "depends_on")
+    project.write("apps/orders/services.py", '"""Orders."""\n')
+    project.write("apps/orders/stock.py", STOCK)
+
+    code, report = check(project, "--update-baseline")
+
+    assert code == 0, report
+    assert "Wrote 2 known crossings to boundaries-baseline.json." in report
+    written = project.read(BASELINE_NAME)
+    assert baseline_entries(project) == [
+        {
+            "rule": rule,
+            "source_domain": "orders",
+            "target_domain": "inventory",
+            "location": "apps/orders/stock.py",
+            "crossing": "imports apps.inventory.models",
+        }
+        for rule in ("declared-dependency", "public-interface")
+    ]
+    # Lines move, the baseline does not.
+    project.write("apps/orders/stock.py", STOCK.replace("\n\n", "\n\nimport os\n\n"))
+    code, report = check(project)
+    assert code == 0, report
+    assert "2 known crossings wait in boundaries-baseline.json" in report
+    assert check(project, "--update-baseline")[0] == 0
+    assert project.read(BASELINE_NAME) == written
+
+    project.write("apps/orders/more.py", '"""More."""\n\nfrom apps.billing.models import *\n')
+    code, report = check(project)
+
+    assert code == 1
+    assert_reported(report, "apps/orders/more.py:3", "public-interface", "'billing'")
+    assert "apps/orders/stock.py" not in report
+
+
+def test_baseline_entry_of_a_fixed_crossing_fails_until_deleted(project: SampleProject) -> None:
+    project.write("apps/orders/stock.py", STOCK)
+    assert check(project, "--update-baseline")[0] == 0
+    (project.root / "apps/orders/stock.py").unlink()
+
+    code, report = check(project)
+
+    assert code == 1
+    assert_reported(
+        report,
+        "boundaries-baseline.json:4",
+        "baseline",
+        "lists a crossing that no longer exists: public-interface, 'orders' -> 'inventory'",
+    )
+    code, report = check(project, "--update-baseline")
+    assert code == 0
+    assert "No crossings to tolerate: boundaries-baseline.json is not needed." in report
+    assert not (project.root / BASELINE_NAME).exists()
+
+
+def test_strict_domain_may_not_appear_in_the_baseline(project: SampleProject) -> None:
+    project.write("apps/orders/stock.py", STOCK)
+    assert check(project, "--update-baseline")[0] == 0
+    apps_py = project.read("apps/inventory/apps.py")
+    project.write("apps/inventory/apps.py", apps_py.replace("strict = False", "strict = True"))
+
+    code, report = check(project)
+
+    assert code == 1
+    assert_reported(report, "apps/orders/stock.py:3", "public-interface", "'inventory'")
+    assert_reported(
+        report, "boundaries-baseline.json:4", "baseline", "crossing of 'inventory', which is strict"
+    )
+    code, report = check(project, "--update-baseline")
+    assert code == 1
+    assert "No crossings to tolerate: boundaries-baseline.json is not needed." in report
+
+
+def test_declarations_are_never_baselined(project: SampleProject) -> None:
+    project.declare("orders", "depends_on", "inventry")
+
+    code, report = check(project, "--update-baseline")
+
+    assert code == 1
+    assert_reported(report, "apps/orders/apps.py:8", "declarations", "'inventry'")
+    assert {entry["rule"] for entry in baseline_entries(project)} == {"declared-dependency"}
+
+
+def test_a_broken_baseline_file_is_reported(project: SampleProject) -> None:
+    project.write(BASELINE_NAME, '{"crossings": [{"rule": "x"}]}')
+
+    code, report = check(project)
+
+    assert code == 1
+    assert "is not a boundary baseline" in report
+    with pytest.raises(BaselineError):
+        read_baseline(project.root / BASELINE_NAME)
+
+
+# The cache: unchanged files are not read again; changed ones are.
+
+
+def test_the_cache_is_written_reused_and_refreshed(
+    project: SampleProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = scan.scan(project.root)
+    assert (project.root / scan.CACHE_FILE).is_file()
+    # Files older than the last run by more than the racy window are not read again.
+    old = time.time() - 60
+    for path in project.root.rglob("*.py"):
+        os.utime(path, (old, old))
+    scan.scan(project.root)
+    parsed: list[str] = []
+    real_read_module = scan.read_module
+
+    def counting(source: bytes, module: str, is_package: bool) -> object:
+        parsed.append(module)
+        return real_read_module(source, module, is_package)
+
+    monkeypatch.setattr(scan, "read_module", counting)
+
+    assert scan.scan(project.root) == first
+    assert parsed == [], "nothing changed: nothing parsed"
+    project.write("apps/orders/stock.py", STOCK)
+    os.utime(project.root / "apps/orders/services.py")  # touched, not changed
+    again = scan.scan(project.root)
+    assert parsed == ["apps.orders.stock"]
+    assert again["apps.orders.services"] == first["apps.orders.services"]
+    assert scan.scan(project.root, use_cache=False) == again
+    assert len(parsed) == len(again) + 1, "--no-cache reads every file"
+
+
+def test_a_cache_from_elsewhere_is_ignored(project: SampleProject) -> None:
+    (project.root / scan.CACHE_FILE).write_bytes(b"not a cache")
+    assert scan.load_cache(project.root / scan.CACHE_FILE, scan.cache_version()) == (0, {})
+    assert check(project)[0] == 0
+    assert scan.load_cache(project.root / scan.CACHE_FILE, b"another version") == (0, {})
+
+
+# Entry points: manage.py's (without Django) and Django's command.
+
+
+def test_manage_py_runs_the_check_without_django(project: SampleProject) -> None:
+    project.write("apps/orders/stock.py", STOCK)
+
+    assert run_without_django(["check_boundaries", "--no-cache"], project.root) == 1
+    assert run_without_django(["migrate"], project.root) is None
+
+
+def test_the_django_command_checks_the_configured_project(
+    project: SampleProject, settings: Settings
+) -> None:
+    call_command("check_boundaries", stdout=io.StringIO())  # the sample itself: clean
+    settings.BASE_DIR = project.root
+    project.write("apps/orders/stock.py", STOCK)
+
+    with pytest.raises(CommandError, match="Domain boundaries are broken"):
+        call_command("check_boundaries", "--no-cache", stdout=io.StringIO())
+
+
+def test_the_system_check_reports_an_undeclared_model_relation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from apps.billing.apps import BillingConfig
+
+    monkeypatch.setattr(BillingConfig, "model_relations_to", ())
+
+    (error,) = check_model_relations()
+
+    assert error.id == "boundaries.E001"
+    assert "billing.Invoice.order" in error.msg
+    assert "add 'orders' to model_relations_to in BillingConfig" in str(error.hint)

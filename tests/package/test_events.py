@@ -1,21 +1,27 @@
 """The event machinery, with events and subscribers that exist only in these tests."""
 
+import os
+import subprocess
+import sys
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from unittest import mock
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from pytest_django import Settings
 
-from core.events import DomainEvent, publish, subscriber
-from core.events.delivery import deliver, prune_completed, resubmit_due, retry_delay
-from core.events.publishing import UnpublishableEventError
-from core.models import EventPublication
+from modulith.events import DomainEvent, publish, subscriber
+from modulith.events.delivery import deliver, prune_completed, resubmit_due, retry_delay
+from modulith.events.models import EventPublication
+from modulith.events.publishing import UnpublishableEventError
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -204,7 +210,7 @@ def test_an_unreachable_queue_fails_nothing_and_the_sweep_delivers_later(
     settings: Settings,
 ) -> None:
     settings.EVENTS_SWEEP_BATCH_SIZE = 200
-    with mock.patch("core.events.delivery.enqueue", side_effect=ConnectionError("broker down")):
+    with mock.patch("modulith.events.delivery.enqueue", side_effect=ConnectionError("broker down")):
         with transaction.atomic():
             for thing_id in range(120):  # more than one task's worth
                 publish(ThingStored(thing_id=thing_id))
@@ -221,7 +227,7 @@ def test_an_unreachable_queue_fails_nothing_and_the_sweep_delivers_later(
 
 def test_the_sweep_queues_each_due_publication_once(settings: Settings) -> None:
     settings.EVENTS_SWEEP_BATCH_SIZE = 2
-    with mock.patch("core.events.delivery.enqueue") as enqueue:
+    with mock.patch("modulith.events.delivery.enqueue") as enqueue:
         for thing_id in range(5):
             publish(ThingStored(thing_id=thing_id))
         EventPublication.objects.update(enqueued_at=None)  # as if the queue had been down
@@ -244,3 +250,66 @@ def test_old_completed_publications_are_pruned(settings: Settings) -> None:
 
     assert prune_completed() == 1
     assert list(EventPublication.objects.values_list("payload", flat=True)) == [{"thing_id": 11}]
+
+
+# PostgreSQL: row locks keep two workers off the same publication.
+
+ON_POSTGRESQL = connection.vendor == "postgresql"
+POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="row locks need PostgreSQL: see the next test")
+def test_rows_locked_by_one_worker_are_skipped_by_another(settings: Settings) -> None:
+    settings.EVENTS_RETRY_SECONDS = 0
+    with mock.patch("modulith.events.delivery.enqueue"):
+        for thing_id in range(3):
+            publish(ThingStored(thing_id=thing_id))
+    EventPublication.objects.update(enqueued_at=None)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_rows() -> None:
+        with transaction.atomic():
+            list(EventPublication.objects.select_for_update())
+            locked.set()
+            release.wait(10)
+        connections.close_all()
+
+    holder = threading.Thread(target=hold_the_rows)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        assert resubmit_due() == 0, "every due row is held elsewhere"
+        deliver(str(EventPublication.objects.first().pk))  # type: ignore[union-attr]
+        assert received == [], "a row being delivered elsewhere is left alone"
+    finally:
+        release.set()
+        holder.join()
+
+    assert resubmit_due() == 3
+    assert sorted(thing_id for _, thing_id in received) == [0, 1, 2]
+
+
+@pytest.mark.skipif(ON_POSTGRESQL, reason="this is the PostgreSQL run")
+def test_the_event_machinery_holds_on_postgresql() -> None:
+    """This module again, on a fresh database of the PostgreSQL server."""
+    try:
+        with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3):
+            pass
+    except psycopg.OperationalError as error:
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {error}")
+    env = {**os.environ, "MODULITH_TEST_DATABASE": POSTGRES_ADMIN_URL}
+    env.pop("PYTEST_XDIST_WORKER", None)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", __file__, "-n0", "-q", "-p", "no:cacheprovider"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " failed" not in result.stdout
+    assert "1 skipped" in result.stdout, "only this test is skipped there"

@@ -23,10 +23,10 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from modulith.events.models import EventPublication
 from modulith.events.publishing import DomainEvent
 from modulith.events.subscriptions import Subscription, subscription_named
 from modulith.json import JSON
-from modulith.events.models import EventPublication
 from modulith.worker import enqueue
 
 logger = logging.getLogger(__name__)

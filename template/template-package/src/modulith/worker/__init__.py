@@ -12,7 +12,7 @@ runs at once, in the calling process; call `enqueue` from `transaction.on_commit
 
 import importlib
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Protocol, cast
 
 from django.conf import settings
 
@@ -78,7 +78,7 @@ def adapter() -> Adapter:
     if name not in ADAPTERS:
         choices = ", ".join(map(repr, ADAPTERS))
         raise LookupError(f"MODULITH_WORKER is {name!r}: use one of {choices}")
-    return importlib.import_module(ADAPTERS[name])  # type: ignore[return-value]
+    return cast(Adapter, importlib.import_module(ADAPTERS[name]))
 
 
 def enqueue(function: Task, *args: JSON) -> None:

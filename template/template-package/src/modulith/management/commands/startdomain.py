@@ -21,9 +21,9 @@ class Command(BaseCommand):
         add_arguments(parser)
 
     def handle(self, *args: object, **options: object) -> None:
-        worker = options["worker"]
+        worker = str(options["worker"]) if options["worker"] else None
         try:
-            message = start_domain(project_root(), str(options["name"]), worker and str(worker))
+            message = start_domain(project_root(), str(options["name"]), worker)
         except ScaffoldError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(self.style.SUCCESS(message))

@@ -1,0 +1,5 @@
+from apps.billing.models import Invoice
+
+
+def invoice_count() -> int:
+    return Invoice.objects.count()

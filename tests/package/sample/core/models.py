@@ -1,0 +1,1 @@
+"""Shared models: none in the sample."""

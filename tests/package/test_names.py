@@ -1,0 +1,188 @@
+"""Domain names (modulith.scaffold.names): which are refused and why, and the names a
+domain's code derives from its own. The template's question and `manage.py startdomain`
+both use these rules (tests/test_answers.py shows the question's messages reach users)."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from modulith.events.apps import EventsConfig
+from modulith.scaffold.names import (
+    MAX_LENGTH,
+    config_class,
+    model_name,
+    model_var,
+    problem,
+    problems,
+    refusal,
+)
+
+TEMPLATE_ROOT = Path(__file__).resolve().parents[2]
+PROMPT_WIDTH = 80 - len("Validation error for question 'domains': ")
+
+
+@pytest.mark.parametrize(
+    ("domains", "message"),
+    [
+        (["Orders"], "'Orders': use a-z, 0-9, _"),
+        (["orders", "2fa"], "'2fa': start with a letter"),
+        (["order-lines"], "'order-lines': use a-z, 0-9, _"),
+        (["_private"], "'_private': start with a letter"),
+        (["class"], "'class': a Python keyword"),
+        (["import", "orders"], "'import': a Python keyword"),
+        (["auth"], "'auth': a reserved name"),
+        (["orders", "core"], "'core': a reserved name"),
+        (["config"], "'config': a reserved name"),
+        (["tests"], "'tests': a reserved name"),
+        (["orders", "payments", "orders"], "'orders': listed twice"),
+        (["box", "boxes"], "'boxes': same model as 'box'"),
+        (["none"], "'none': its class would be None"),
+        (["orders", "trues"], "'trues': its class would be True"),
+        # Shortened to fit the prompt's one-line error bar, then given whole.
+        (
+            ["customer_support_tickets_x"],
+            "'customer_support…': over 24 characters\n"
+            "'customer_support_tickets_x': over 24 characters",
+        ),
+        ([], "name at least one domain, e.g. [orders]"),
+        ("orders", "a YAML list, e.g. [orders, inventory]"),
+        ({"orders": 1}, "a YAML list, e.g. [orders, inventory]"),
+        ([42], "'42': not a word"),
+    ],
+)
+def test_bad_names_are_refused_with_the_reason(domains: object, message: str) -> None:
+    assert refusal(domains) == message
+    assert len(message.splitlines()[0]) <= PROMPT_WIDTH, "the prompt shows the first line"
+
+
+@pytest.mark.parametrize(
+    "domains",
+    [["orders"], ["orders", "inventory"], ["customer_support_tickets"], ["box", "order_lines"]],
+)
+def test_good_names_are_accepted(domains: list[str]) -> None:
+    assert refusal(domains) == ""
+    assert problems(domains) == []
+
+
+def test_every_bad_name_is_named_at_once_one_per_line() -> None:
+    assert refusal(["Orders", "ok", "admin", "class", "ok"]).splitlines() == [
+        "'Orders': use a-z, 0-9, _ (+3 more)",
+        "'admin': a reserved name",
+        "'class': a Python keyword",
+        "'ok': listed twice",
+    ]
+
+
+def test_a_name_is_judged_beside_the_earlier_ones() -> None:
+    assert problem("orders") is None
+    assert problem("orders", ["orders"]) == "listed twice"
+    assert problem("boxes", ["box"]) == "same model as 'box'"
+    assert problem("x" * MAX_LENGTH) is None
+    assert problem("x" * (MAX_LENGTH + 1)) == f"over {MAX_LENGTH} characters"
+
+
+def test_every_installed_app_label_is_refused() -> None:
+    """Two apps cannot share a label: each app the generated settings install besides
+    the domains, in any variant of the answers, is refused as a domain name."""
+    settings = (TEMPLATE_ROOT / "template/config/settings/base.py.jinja").read_text()
+    installed = settings.split("INSTALLED_APPS = [", 1)[1].split("]", 1)[0]
+    apps = re.findall(r'^ +"([\w.]+)",$', installed, re.M)
+    labels = [
+        EventsConfig.label if app == EventsConfig.name else app.rsplit(".", 1)[-1] for app in apps
+    ]
+    assert {"core", "modulith", "modulith_events"} <= set(labels)
+
+    assert [(label, problem(label)) for label in labels] == [
+        (label, "a reserved name") for label in labels
+    ]
+
+
+# Plural domain names and the model class each should get (the singular of the last word).
+SINGULARS = {
+    "orders": "Order",
+    "inventory": "Inventory",
+    "payments": "Payment",
+    "order_lines": "OrderLine",
+    "customer_support_tickets": "CustomerSupportTicket",
+    "categories": "Category",
+    "companies": "Company",
+    "addresses": "Address",
+    "classes": "Class",
+    "businesses": "Business",
+    "boxes": "Box",
+    "taxes": "Tax",
+    "matches": "Match",
+    "wishes": "Wish",
+    "buzzes": "Buzz",
+    "quizzes": "Quiz",
+    "status": "Status",
+    "statuses": "Status",
+    "buses": "Bus",
+    "bonuses": "Bonus",
+    "aliases": "Alias",
+    "analyses": "Analysis",
+    "diagnoses": "Diagnosis",
+    "crises": "Crisis",
+    "bases": "Base",
+    "databases": "Database",
+    "cases": "Case",
+    "responses": "Response",
+    "purchases": "Purchase",
+    "warehouses": "Warehouse",
+    "invoices": "Invoice",
+    "services": "Service",
+    "caches": "Cache",
+    "indices": "Index",
+    "matrices": "Matrix",
+    "heroes": "Hero",
+    "potatoes": "Potato",
+    "shoes": "Shoe",
+    "photos": "Photo",
+    "movies": "Movie",
+    "cookies": "Cookie",
+    "pies": "Pie",
+    "shelves": "Shelf",
+    "knives": "Knife",
+    "lives": "Life",
+    "olives": "Olive",
+    "archives": "Archive",
+    "objectives": "Objective",
+    "leaves": "Leave",
+    "people": "Person",
+    "salespeople": "Salesperson",
+    "children": "Child",
+    "men": "Man",
+    "women": "Woman",
+    "specimens": "Specimen",
+    "criteria": "Criterion",
+    "alumni": "Alumnus",
+    "news": "News",
+    "series": "Series",
+    "analytics": "Analytics",
+    "metrics": "Metric",
+    "keys": "Key",
+    "surveys": "Survey",
+    "data": "Data",
+    "media": "Media",
+    "staff": "Staff",
+    "feedback": "Feedback",
+    "shipping": "Shipping",
+}
+
+
+@pytest.mark.parametrize(("domain", "model"), SINGULARS.items())
+def test_model_name_is_the_singular_of_the_domain(domain: str, model: str) -> None:
+    assert model_name(domain) == model
+
+
+@pytest.mark.parametrize(
+    ("domain", "var", "config"),
+    [
+        ("orders", "order", "OrdersConfig"),
+        ("order_lines", "order_line", "OrderLinesConfig"),
+        ("customer_support_tickets", "customer_support_ticket", "CustomerSupportTicketsConfig"),
+    ],
+)
+def test_the_derived_names(domain: str, var: str, config: str) -> None:
+    assert (model_var(domain), config_class(domain)) == (var, config)

@@ -1,0 +1,162 @@
+"""The domain scaffold (modulith.scaffold): each spec renders exactly its files, as
+Python that parses and keeps the generated project's ruff rules; a refused name or an
+existing folder leaves everything untouched."""
+
+import ast
+import io
+import subprocess
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+
+from modulith.commands import run_without_django
+from modulith.scaffold import (
+    EVENT_EXAMPLE,
+    TASK_EXAMPLE,
+    DomainSpec,
+    ScaffoldError,
+    render_domain,
+)
+from tests.package.lint import RUFF, ruff_config
+
+ALWAYS = {
+    "__init__.py",
+    "admin.py",
+    "apps.py",
+    "events.py",
+    "models.py",
+    "services.py",
+    "api/__init__.py",
+    "api/serializers.py",
+    "api/urls.py",
+    "api/views.py",
+    "migrations/__init__.py",
+    "migrations/0001_initial.py",
+    "tests/__init__.py",
+    "tests/test_api.py",
+    "tests/test_services.py",
+}
+SPECS = {
+    "plain": DomainSpec("orders"),
+    "tasks-django-q2": DomainSpec("order_lines", worker="django-q2", task_example=True),
+    "tasks-celery": DomainSpec("inventory", worker="celery", task_example=True),
+    "tasks-without-worker": DomainSpec("payments", worker="none", task_example=True),
+    "events": DomainSpec("notifications", event_publisher="orders"),
+    "everything-long": DomainSpec(
+        "customer_support_tickets",
+        worker="django-q2",
+        task_example=True,
+        event_publisher="warehouse_stock_movement",
+    ),
+    # A model named like the event it handles: OrderCreated for both.
+    "same-names": DomainSpec("order_createds", event_publisher="orders"),
+    # A config class that would be named AppConfig.
+    "app": DomainSpec("app", event_publisher="orders"),
+}
+
+
+def files_of(folder: Path) -> set[str]:
+    return {str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()}
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every spec rendered once, each in a project of its own."""
+    folders = {}
+    for key, spec in SPECS.items():
+        root = tmp_path_factory.mktemp(key)
+        folders[key] = render_domain(root, spec)
+    return folders
+
+
+@pytest.mark.parametrize("key", SPECS)
+def test_each_spec_gets_exactly_its_files(rendered: dict[str, Path], key: str) -> None:
+    spec = SPECS[key]
+    expected = set(ALWAYS)
+    if spec.task_example and spec.worker != "none":
+        expected |= TASK_EXAMPLE
+    if spec.event_publisher:
+        expected |= EVENT_EXAMPLE
+
+    assert files_of(rendered[key]) == expected
+    assert rendered[key] == rendered[key].parent.parent / "apps" / spec.name
+
+
+@pytest.mark.parametrize("key", SPECS)
+def test_every_file_parses_and_names_the_domain(rendered: dict[str, Path], key: str) -> None:
+    spec = SPECS[key]
+    for path in rendered[key].rglob("*.py"):
+        source = path.read_text()
+        ast.parse(source, filename=str(path))
+        assert "{{" not in source, path
+        assert "{%" not in source, path
+
+    apps_py = (rendered[key] / "apps.py").read_text()
+    assert f'name = "apps.{spec.name}"' in apps_py
+    if spec.event_publisher:
+        assert f'depends_on: tuple[str, ...] = ("{spec.event_publisher}",)' in apps_py
+
+
+@pytest.mark.parametrize("command", [["check"], ["format", "--check"]])
+def test_the_rendered_domains_keep_the_projects_ruff_rules(
+    rendered: dict[str, Path], command: list[str]
+) -> None:
+    for folder in rendered.values():
+        project = folder.parent.parent
+        ruff_config(project / "ruff.toml")
+
+        result = subprocess.run(
+            [RUFF, *command, "--no-cache", "apps"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+        assert result.returncode == 0, f"{folder.name}:\n{result.stdout}{result.stderr}"
+
+
+def test_an_existing_folder_is_refused_untouched(tmp_path: Path) -> None:
+    existing = tmp_path / "apps" / "orders"
+    existing.mkdir(parents=True)
+    (existing / "notes.txt").write_text("mine")
+
+    with pytest.raises(ScaffoldError, match="apps/orders/ already exists"):
+        render_domain(tmp_path, DomainSpec("orders"))
+
+    assert files_of(tmp_path) == {"apps/orders/notes.txt"}
+
+
+@pytest.mark.parametrize(
+    ("spec", "existing", "message"),
+    [
+        (DomainSpec("Orders"), [], "'Orders': use a-z, 0-9, _"),
+        (DomainSpec("core"), [], "'core': a reserved name"),
+        (DomainSpec("boxes"), ["box"], "'boxes': same model as 'box'"),
+        (DomainSpec("orders", worker="rq"), [], "unknown worker 'rq'"),
+    ],
+)
+def test_a_refused_spec_writes_nothing(
+    tmp_path: Path, spec: DomainSpec, existing: list[str], message: str
+) -> None:
+    with pytest.raises(ScaffoldError, match=message):
+        render_domain(tmp_path, spec, existing=existing)
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_startdomain_renders_beside_the_existing_domains(tmp_path: Path) -> None:
+    (tmp_path / "apps" / "box").mkdir(parents=True)
+    (tmp_path / "apps" / "box" / "apps.py").touch()
+    out, err = io.StringIO(), io.StringIO()
+
+    with redirect_stdout(out), redirect_stderr(err):
+        created = run_without_django(["startdomain", "shipping", "--worker", "none"], tmp_path)
+        refused = run_without_django(["startdomain", "boxes", "--worker", "none"], tmp_path)
+
+    assert (created, refused) == (0, 2)
+    assert out.getvalue().startswith("Created apps/shipping/.")
+    assert err.getvalue() == "startdomain: 'boxes': same model as 'box'\n"
+    assert (tmp_path / "apps" / "shipping" / "apps.py").is_file()
+    assert not (tmp_path / "apps" / "boxes").exists()
