@@ -13,7 +13,7 @@ from jinja2.ext import Extension
 
 sys.path.insert(0, str(Path(__file__).parent / "template" / "template-package" / "src"))
 
-from modulith.scaffold import names  # noqa: E402  (found through the path above)
+from modulith.scaffold import names
 
 
 class DomainNames(Extension):

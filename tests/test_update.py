@@ -435,8 +435,8 @@ def test_dropping_the_events_subscriber_domain_moves_nothing(
         command += ["--data", "domains=[orders, inventory, payments]"]
     else:
         answers = project / ".copier-answers.yml"
-        answers.write_text(answers.read_text().replace(
-            "events_example_subscriber: notifications", "events_example_subscriber: nowhere"))  # fmt: skip
+        recorded = answers.read_text()
+        answers.write_text(recorded.replace("subscriber: notifications", "subscriber: nowhere"))
         commit_all(project, "The subscriber answer edited by hand")
 
     result = run(command, cwd=project, check=False)

@@ -4,6 +4,7 @@ rewrites the team's imports, and every event publication in the database arrives
 the new table intact, on PostgreSQL. The team does exactly what the CHANGELOG says.
 """
 
+import contextlib
 import json
 import sys
 import uuid
@@ -55,7 +56,7 @@ def publications() -> list[dict[str, object]]:
             "attempts": 2,
             "last_error": "ConnectionError: broker down",
             "enqueued_at": NOW,
-        },  # fmt: skip
+        },
         {
             **base,
             "id": uuid.uuid4(),
@@ -64,7 +65,7 @@ def publications() -> list[dict[str, object]]:
             "failed_at": NOW + timedelta(minutes=5),
             "attempts": 8,
             "last_error": "ValueError: no such customer",
-        },  # fmt: skip
+        },
         {
             **base,
             "id": uuid.uuid4(),
@@ -73,7 +74,7 @@ def publications() -> list[dict[str, object]]:
             "failed_at": None,
             "attempts": 1,
             "last_error": "",
-        },  # fmt: skip
+        },
     ]
 
 
@@ -97,7 +98,7 @@ def insert(url: str, rows: list[dict[str, object]]) -> list[dict[str, object]]:
             values = [json.dumps(value) if column == "payload" else value
                       for column, value in row.items()]  # fmt: skip
             connection.execute(
-                f"INSERT INTO core_eventpublication ({', '.join(row)}) "  # noqa: S608
+                f"INSERT INTO core_eventpublication ({', '.join(row)}) "
                 f"VALUES ({', '.join(['%s'] * len(row))})",
                 values,
             )
@@ -106,7 +107,7 @@ def insert(url: str, rows: list[dict[str, object]]) -> list[dict[str, object]]:
 
 def select(url: str, table: str, columns: list[str]) -> dict[object, dict[str, object]]:
     with psycopg.connect(url) as connection:
-        rows = connection.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()  # noqa: S608
+        rows = connection.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
     return {row[0]: dict(zip(columns, row, strict=True)) for row in rows}
 
 
@@ -143,10 +144,9 @@ def test_update_to_the_package_moves_every_publication_and_keeps_the_teams_code(
     commit_all(project, "Reports on the old names")
     domains = domain_snapshots(project)
 
-    try:
+    # Conflicts are listed and fail the update: the team resolves them.
+    with contextlib.suppress(TaskError):
         update(project, vcs_ref=working_tree)
-    except TaskError:  # conflicts are listed and fail the update: the team resolves them
-        pass
     report = capfd.readouterr()
     for relative in conflict_leftovers(project):
         assert f"{relative}:" in report.err, f"{relative} has a conflict the update hid"
@@ -157,13 +157,14 @@ def test_update_to_the_package_moves_every_publication_and_keeps_the_teams_code(
     assert team.missing_lines() == []
     services = (project / "apps" / "orders" / "services.py").read_text()
     assert "from modulith.events import publish" in services
-    assert "core.events" not in services and "core.worker" not in services
+    assert "core.events" not in services
+    assert "core.worker" not in services
     reports = (project / "core" / "reports.py").read_text()
     assert "from modulith.events.models import EventPublication\n" in reports
     assert "from core.models import User\n" in reports
     assert "from modulith.json import JSON" in reports
     assert 'WORKER = "modulith.worker.enqueue"' in reports
-    for name, files in domains.items():  # nothing but the rewrites of old names
+    for _name, files in domains.items():  # nothing but the rewrites of old names
         for relative, text in files.items():
             expected = modulith_package.rewrite(text.decode())
             assert (project / relative).read_text() == expected, relative
