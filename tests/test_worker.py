@@ -201,7 +201,7 @@ QUEUED_PUBLICATIONS = {
     "django-q2": """
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
-tasks = [SignedPackage.loads(task.payload)["args"] for task in OrmQ.objects.all()]
+tasks = [SignedPackage.loads(task.payload)["args"][1:] for task in OrmQ.objects.all()]
 """,
     "celery": """
 import base64, json, os, redis
