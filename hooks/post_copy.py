@@ -21,6 +21,12 @@ from pathlib import Path
 
 from git_repository import inside_git_work_tree
 
+
+def say(text: str) -> None:
+    """Report on stderr, beside Copier's own messages, so that stdout stays the caller's."""
+    print(text, file=sys.stderr)
+
+
 RECOPY_REFUSED = """\
 This folder already holds a project generated from this template: Copier rendered
 nothing, so none of the team's files changed. `copier recopy` (or a copy over a
@@ -31,10 +37,10 @@ the team's edits. Use `copier update`, which merges them (README: Updates)."""
 def init_git() -> None:
     """`copier update` needs a git repository to compare against."""
     if shutil.which("git") is None:
-        print("git not found: run `git init` yourself; `copier update` needs a repository.")
+        say("git not found: run `git init` yourself; `copier update` needs a repository.")
     elif not inside_git_work_tree():
         subprocess.run(["git", "init", "--quiet", "--initial-branch=main"], check=True)
-        print("Initialised a git repository.")
+        say("Initialised a git repository.")
 
 
 def create_env_file() -> None:
@@ -45,7 +51,7 @@ def create_env_file() -> None:
     key = secrets.token_urlsafe(50)
     text = re.sub(r"(?m)^DJANGO_SECRET_KEY=.*$", f"DJANGO_SECRET_KEY={key}", example.read_text())
     env_file.write_text(text)
-    print("Created .env with a random DJANGO_SECRET_KEY (git ignores it).")
+    say("Created .env with a random DJANGO_SECRET_KEY (git ignores it).")
 
 
 def lock_dependencies() -> None:
@@ -53,13 +59,13 @@ def lock_dependencies() -> None:
     if Path("uv.lock").exists():
         return
     if shutil.which("uv") is None:
-        print("uv not found: run `uv lock` and commit uv.lock before CI or `docker build`.")
+        say("uv not found: run `uv lock` and commit uv.lock before CI or `docker build`.")
         return
     result = subprocess.run(["uv", "lock", "--quiet"], capture_output=True, text=True)
     if result.returncode == 0:
-        print("Locked dependencies in uv.lock.")
+        say("Locked dependencies in uv.lock.")
     else:
-        print(f"`uv lock` failed; run it again later:\n{result.stderr}")
+        say(f"`uv lock` failed; run it again later:\n{result.stderr}")
 
 
 def template_directory(destination: str, template: str) -> Path | None:
@@ -73,8 +79,11 @@ def template_directory(destination: str, template: str) -> Path | None:
     if Path(template).is_absolute() or "://" in template or template.startswith("gh:"):
         return None
     project, typed = Path.cwd(), Path(destination)
-    # The shell's PWD, which Copier passes on unchanged: the folder the user typed from.
-    starts = [Path(os.environ["PWD"])] if "PWD" in os.environ else []
+    # The shell's PWD, which Copier passes on unchanged: the folder the user typed from,
+    # trusted only when the destination as typed leads from it to this project.
+    typed_from = Path(os.environ.get("PWD", "/nonexistent"))
+    from_shell = (typed_from / typed).resolve() == project.resolve()
+    starts = [typed_from] if from_shell else []
     starts += [project.joinpath(*[".."] * len(typed.parts))] if not typed.is_absolute() else []
     starts += project.parents  # a destination typed with `..` or as an absolute path
     for start in starts:
@@ -96,7 +105,7 @@ def record_template_path(destination: str, template: str) -> None:
     recorded = re.sub(r"(?m)^_src_path: .*$", lambda _: line, text)
     if recorded != text:
         answers.write_text(recorded)
-        print(f"Recorded the template as {found}, so `copier update` works from the project.")
+        say(f"Recorded the template as {found}, so `copier update` works from the project.")
 
 
 def render_domains(domains: list[str], worker: str, subscriber: str | None) -> None:
@@ -116,7 +125,7 @@ def render_domains(domains: list[str], worker: str, subscriber: str | None) -> N
         try:
             render_domain(Path.cwd(), spec, existing=domains[:index])
         except ScaffoldError as error:
-            print(f"apps/{name}/ not rendered: {error}")
+            say(f"apps/{name}/ not rendered: {error}")
 
 
 def main() -> None:
@@ -129,7 +138,7 @@ def main() -> None:
     init_git()
     create_env_file()
     lock_dependencies()
-    print("Next: `uv sync`, then `uv run pytest` (see README.md).")
+    say("Next: `uv sync`, then `uv run pytest` (see README.md).")
 
 
 if __name__ == "__main__":
