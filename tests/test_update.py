@@ -408,8 +408,9 @@ def test_a_project_copied_with_the_readme_command_updates_and_adds_domains_with_
     template = tmp_path / "templates" / "django-modulith"
     shutil.copytree(template_repo, template)
     copier = tool("copier")
+    # From a shell in the template's folder, which sets PWD to it.
     run([copier, "copy", "--trust", "--defaults", "--vcs-ref=1.0.0", ".", "../my-shop"],
-        cwd=template)  # fmt: skip
+        cwd=template, env=project_env(PWD=str(template)))  # fmt: skip
     project = tmp_path / "templates" / "my-shop"
     commit_all(project, "Generated")
     assert answers_of(project)["_src_path"] == str(template)
