@@ -22,6 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -338,17 +339,19 @@ def ensure_standins(python_version: str) -> list[str]:
 
     A lock file keeps two suites on one machine from building the same image at once.
     """
-    built = []
     with open(Path(tempfile.gettempdir()) / "template-standins.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        for standin in standins(python_version):
-            if standin.current():
-                continue
-            with tempfile.TemporaryDirectory(prefix="standin-") as work:
-                standin.build(standin, Path(work))
-            assert standin.current(), f"{standin.tag} was built without its recipe label"
-            built.append(standin.tag)
-    return built
+        missing = [standin for standin in standins(python_version) if not standin.current()]
+        # Side by side: each build mostly waits for Debian's mirror.
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(build_standin, missing))
+    return [standin.tag for standin in missing]
+
+
+def build_standin(standin: StandIn) -> None:
+    with tempfile.TemporaryDirectory(prefix="standin-") as work:
+        standin.build(standin, Path(work))
+    assert standin.current(), f"{standin.tag} was built without its recipe label"
 
 
 # ---------------------------------------------------------------------------------
@@ -429,12 +432,12 @@ class Stack:
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, json.loads(response.read() or b"null")
+                status, text = response.status, response.read().decode(errors="replace")
         except urllib.error.HTTPError as error:
-            text = error.read().decode(errors="replace")
-            with contextlib.suppress(ValueError):
-                return error.code, json.loads(text)
-            return error.code, text
+            status, text = error.code, error.read().decode(errors="replace")
+        with contextlib.suppress(ValueError):
+            return status, json.loads(text)
+        return status, text
 
     def leftovers(self) -> dict[str, list[str]]:
         """Containers, volumes and networks still labelled with this project's name."""

@@ -177,6 +177,7 @@ def test_order_created_through_published_port(stack: Stack) -> None:
     )
     assert status == 200, body
     token = body["token"]  # type: ignore[index]
+    stack.state["token"] = token
     status, order = stack.request("POST", "/api/orders/", {"name": "First order"}, token=token)
     assert status == 201, order
     status, listed = stack.request("GET", "/api/orders/", token=token)
@@ -185,23 +186,29 @@ def test_order_created_through_published_port(stack: Stack) -> None:
     stack.state["order"] = order
 
 
-def test_readme_token_request(stack: Stack) -> None:
-    """The generated README's way to get a token, sent to the published port."""
+def test_readme_urls_answer(stack: Stack) -> None:
+    """The generated README's requests, sent to the published port: its token request
+    gets a token, and every other address it shows answers the superuser's GET."""
     needs(stack, "order")
     if stack.state["key"] != next(iter(STACKS)):
-        pytest.skip("the README's API section is the same for every stack")
+        pytest.skip("the README's addresses are the same for every stack")
     readme = (stack.project / "README.md").read_text()
-    match = re.search(r"curl -X POST https?://[^/\s]+(/\S*)", readme)
-    assert match, "the README shows no token request"
+    token_path = re.search(r"curl -X POST https?://[^/\s]+(/\S*)", readme)
+    assert token_path, "the README shows no token request"
     status, body = stack.request(
         "POST",
-        match[1],
+        token_path[1],
         {
             "username": SUPERUSER["DJANGO_SUPERUSER_USERNAME"],
             "password": SUPERUSER["DJANGO_SUPERUSER_PASSWORD"],
         },
     )
-    assert status == 200, f"POST {match[1]}, as the README shows: {status} {body}"
+    answers = {f"POST {token_path[1]}": status}
+    token = body.get("token") if isinstance(body, dict) else stack.state["token"]
+    shown = re.findall(r"https?://(?:shop\.example\.com|localhost:8000)(/[^\s`'\")]+)", readme)
+    for path in sorted(set(shown) - {token_path[1]}):
+        answers[f"GET {path}"] = stack.request("GET", path, token=str(token))[0]
+    assert set(answers.values()) == {200}, answers
 
 
 def test_event_delivered(stack: Stack) -> None:
