@@ -417,10 +417,15 @@ class Stack:
         return result.stdout + result.stderr
 
     def request(
-        self, method: str, path: str, body: object = None, token: str | None = None
+        self,
+        method: str,
+        path: str,
+        body: object = None,
+        token: str | None = None,
+        accept: str = "application/json",
     ) -> tuple[int, object]:
-        """An HTTP request to the published port on 127.0.0.1; (status, JSON body)."""
-        headers = {"Accept": "application/json"}
+        """An HTTP request to the published port on 127.0.0.1; (status, body: JSON or text)."""
+        headers = {"Accept": accept}
         data = None
         if body is not None:
             data = json.dumps(body).encode()
