@@ -96,7 +96,7 @@ def engine() -> dict[str, object]:
         start_engine()
         built = ensure_standins(PYTHON_VERSION)
     except EngineUnavailable as reason:
-        pytest.skip(f"no container engine: {reason}")
+        pytest.skip(f"the container tier cannot run here: {reason}")
     return {"standins_built": built, "seconds": round(time.monotonic() - start, 1)}
 
 
