@@ -162,6 +162,19 @@ def test_up_builds_and_turns_healthy(stack: Stack) -> None:
     ]
     assert app["Health"] == "healthy", app
     stack.state["up"] = True
+    stack.state["up_output"] = output
+
+
+def test_up_pulls_no_image_it_builds(stack: Stack) -> None:
+    """The worker runs the image `app` builds: compose must not look for it in a
+    registry (where it is not, so the pull fails and prints an error)."""
+    needs(stack, "up")
+    pulls = [
+        line
+        for line in str(stack.state["up_output"]).splitlines()
+        if re.match(r"\s*\w+ (Pulling|Error)", line)
+    ]
+    assert pulls == [], "\n".join(pulls)
 
 
 def test_order_created_through_published_port(stack: Stack) -> None:
