@@ -189,13 +189,14 @@ def redraw_map(project: Path) -> None:
 
 CHANGELOG = TEMPLATE_ROOT / "CHANGELOG.md"
 STEP = re.compile(r"^  \d+\. (.*?)(?=^  \d+\. |^- |^#|\Z)", re.MULTILINE | re.DOTALL)
-COMMAND = re.compile(r"`((?:uv run|python) [^`]+)`")
+COMMAND = re.compile(r"`(uv run [^`]+)`")
 
 
 def changelog_commands(since: str | None) -> list[str]:
     """The commands of the numbered steps after updating, as CHANGELOG.md writes them,
     in every section newer than release `since` (all of them if None), oldest first:
-    the first `uv run ...` or `python ...` of each step that has one."""
+    the first `uv run ...` of each step that has one (the update itself, conflicts and
+    kept files are the test's own)."""
     sections = re.split(r"^## ", CHANGELOG.read_text(), flags=re.MULTILINE)[1:]
     versions = [section.split(None, 1)[0] for section in sections]
     newer = sections[: versions.index(since)] if since is not None else sections
@@ -208,16 +209,15 @@ def changelog_commands(since: str | None) -> list[str]:
     return commands
 
 
-def play_changelog_steps(project: Path, since: str | None) -> list[str]:
+def play_changelog_steps(
+    project: Path, since: str | None, env: Mapping[str, str] | None = None
+) -> list[str]:
     """Run in the project what CHANGELOG.md tells a team updating from release `since`
-    to run, exactly as written (`python ...` in the project's environment, through
-    `uv run`, as `make` does). Returns the commands, for the test to check."""
+    to run, exactly as written (on SQLite unless `env` names a database). Returns the
+    commands, for the test to check."""
     commands = changelog_commands(since)
     for command in commands:
-        args = command.split()
-        if args[:2] != ["uv", "run"]:
-            args = ["uv", "run", *args]
-        run(args, cwd=project, env=sqlite_env(project))
+        run(command.split(), cwd=project, env=env or sqlite_env(project))
     return commands
 
 
