@@ -21,6 +21,16 @@ and keeps uv.lock in step with the team's pyproject.toml:
 `report` exits 1, after listing them, when anything needs the team; Copier then exits
 non-zero too. Nothing is undone: the update stays in the working tree for review.
 
+It never writes the module map (docs/architecture.md), though an update may make it
+stale (the map generator is the package's code, and the team's domains change between
+updates). `manage.py domain_map` imports the whole project with Django: it would run
+here, in Copier's environment, on code that may still hold conflicts, imports the team
+has yet to fix (`ruff --fix`) and dependencies not yet synced, and a map drawn from
+that would be wrong or fail the update for a reason that is not the update's. The map
+is the team's code, reviewed and committed like the rest: the project's own test and
+`domain_map --check` (pre-commit, CI) say when it is stale, and the CHANGELOG lists
+`make map` among the steps after an update that changes it.
+
 Paths are relative to the project, which may be a folder of a larger repository
 (`git show HEAD:./path`, `git diff --relative`).
 """

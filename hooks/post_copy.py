@@ -31,7 +31,8 @@ RECOPY_REFUSED = """\
 This folder already holds a project generated from this template: Copier rendered
 nothing, so none of the team's files changed. `copier recopy` (or a copy over a
 project) would overwrite every file the template renders with a fresh one, dropping
-the team's edits. Use `copier update`, which merges them (README: Updates)."""
+the team's edits. Use `copier update`, which merges them (the project's README:
+Updating from the template)."""
 
 
 def init_git() -> None:

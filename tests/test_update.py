@@ -28,6 +28,7 @@ from tests.updating import (
     git,
     play_team,
     project_checks_pass,
+    redraw_map,
     release,
     tree_snapshot,
     update,
@@ -121,6 +122,7 @@ def test_next_release_reaches_everything_but_the_teams_domains(
     assert (project / "apps" / "billing" / "selectors.py").is_file(), "new domains get it all"
     billing_services = (project / "apps" / "billing" / "services.py").read_text()
     assert "from apps.billing import selectors" in billing_services
+    redraw_map(project)  # `make map`, which `domain_map --check` asks for after a new domain
     project_checks_pass(project, full=False)
 
 
@@ -259,9 +261,11 @@ def migrating_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (repo / "hooks" / "migrations").mkdir(exist_ok=True)
         (repo / "hooks" / "migrations" / f"to_{version}.py").write_text(script)
         config = (repo / "copier.yml").read_text()
+        # A `before` script is a check, run through the read-only wrapper (README).
+        wrapper = '"{{ _copier_conf.src_path }}/hooks/read_only_check.py", '
         entry = (
             f'  - version: "{version}"\n    when: "{{{{ _stage == \'{stage}\' }}}}"\n'
-            f'    command: ["{{{{ _copier_python }}}}", '
+            f'    command: ["{{{{ _copier_python }}}}", {wrapper if stage == "before" else ""}'
             f'"{{{{ _copier_conf.src_path }}}}/hooks/migrations/to_{version}.py"]\n'
         )
         (repo / "copier.yml").write_text(config.replace("_migrations:\n", f"_migrations:\n{entry}"))

@@ -26,6 +26,7 @@ from tests.updating import (
     conflict_leftovers,
     domain_snapshots,
     generate,
+    play_changelog_steps,
     play_team,
     project_checks_pass,
     update,
@@ -173,9 +174,9 @@ def test_update_to_the_package_moves_every_publication_and_keeps_the_teams_code(
 
     if start == BEFORE_FIRST_RELEASE:  # the CHANGELOG's steps for 0.1.0
         adopt_the_api_changes(project)
-    manage(project, postgres_database, "migrate", "--no-input")  # the CHANGELOG's steps
-    manage(project, postgres_database, "domain_map")
-    uv(project, "run", "ruff", "check", "--select", "I", "--fix", ".")
+    since = None if start == BEFORE_FIRST_RELEASE else start  # then those of later ones
+    env = project_env(DATABASE_URL=postgres_database)
+    assert play_changelog_steps(project, since, env=env)
 
     moved = select(postgres_database, "modulith_events_eventpublication", list(stored[0]))
     assert moved == {row["id"]: row for row in stored}

@@ -4,12 +4,14 @@ Projects are generated and updated through Copier's API (and, where a user would
 it, the CLI or `make`), with real git and uv, as a team would over months.
 """
 
+import importlib.util
 import re
 import shutil
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import yaml
 from copier import run_copy, run_update
@@ -123,6 +125,46 @@ def changed_domains(project: Path, before: dict[str, dict[str, bytes]]) -> list[
     ]
 
 
+def release_migration(name: str) -> ModuleType:
+    """A release migration of hooks/migrations/, as a module (its functions, unrun)."""
+    path = TEMPLATE_ROOT / "hooks" / "migrations" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"release_migration_{name}", path)
+    assert spec is not None, path
+    assert spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def domain_files_beyond_rewrites(
+    project: Path, before: dict[str, dict[str, bytes]], *, old_layout: bool
+) -> list[str]:
+    """Domain files of `before` that the update changed in any way but one.
+
+    From the `core/` layout (`old_layout`), the release migration to the modulith
+    package rewrites the old names in every file, domains included: each file must be
+    exactly that rewrite of what the team had. Otherwise it must be untouched.
+    """
+    migration = release_migration("modulith_package") if old_layout else None
+    changed = []
+    for files in before.values():
+        for relative, content in files.items():
+            path = project / relative
+            now = path.read_text() if path.is_file() else None
+            expected = content.decode()
+            if migration is not None:
+                expected = migration.rewrite(expected)
+            if now != expected:
+                changed.append(relative)
+    added = {
+        relative
+        for name in before
+        for relative in tree_snapshot(project, f"apps/{name}")
+        if relative not in before[name]
+    }
+    return sorted({*changed, *added})
+
+
 def release(repo: Path, version: str) -> None:
     """Commit a scratch template's working tree and tag it as `version`."""
     commit_all(repo, version)
@@ -133,9 +175,55 @@ def uv(project: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
     return run([tool("uv"), *args], cwd=project, env=env or project_env()).stdout
 
 
+def sqlite_env(project: Path) -> dict[str, str]:
+    return project_env(DATABASE_URL=f"sqlite:///{project / 'db.sqlite3'}")
+
+
+def redraw_map(project: Path) -> None:
+    """`make map`, as a team runs it after adding or deleting a domain: pre-commit's and
+    CI's `domain_map --check` (and the project's own test of the map) refuse a stale
+    docs/architecture.md. Projects from before the module map have no map to redraw."""
+    if (project / "docs" / "architecture.md").is_file():
+        uv(project, "run", "python", "manage.py", "domain_map", env=sqlite_env(project))
+
+
+CHANGELOG = TEMPLATE_ROOT / "CHANGELOG.md"
+STEP = re.compile(r"^  \d+\. (.*?)(?=^  \d+\. |^- |^#|\Z)", re.MULTILINE | re.DOTALL)
+COMMAND = re.compile(r"`(uv run [^`]+)`")
+
+
+def changelog_commands(since: str | None) -> list[str]:
+    """The commands of the numbered steps after updating, as CHANGELOG.md writes them,
+    in every section newer than release `since` (all of them if None), oldest first:
+    the first `uv run ...` of each step that has one (the update itself, conflicts and
+    kept files are the test's own)."""
+    sections = re.split(r"^## ", CHANGELOG.read_text(), flags=re.MULTILINE)[1:]
+    versions = [section.split(None, 1)[0] for section in sections]
+    newer = sections[: versions.index(since)] if since is not None else sections
+    commands = []
+    for section in reversed(newer):
+        for step in STEP.finditer(section):
+            found = COMMAND.search(" ".join(step.group(1).split()))
+            if found:
+                commands.append(found.group(1))
+    return commands
+
+
+def play_changelog_steps(
+    project: Path, since: str | None, env: Mapping[str, str] | None = None
+) -> list[str]:
+    """Run in the project what CHANGELOG.md tells a team updating from release `since`
+    to run, exactly as written (on SQLite unless `env` names a database). Returns the
+    commands, for the test to check."""
+    commands = changelog_commands(since)
+    for command in commands:
+        run(command.split(), cwd=project, env=env or sqlite_env(project))
+    return commands
+
+
 def project_checks_pass(project: Path, *, full: bool = True) -> None:
     """The project's own checks, as CI runs them, from its locked environment."""
-    env = project_env(DATABASE_URL=f"sqlite:///{project / 'db.sqlite3'}")
+    env = sqlite_env(project)
     uv(project, "sync", "--locked", env=env)
     commands = [
         ["python", "manage.py", "check_boundaries"],
@@ -222,7 +310,8 @@ def play_team(project: Path) -> Team:
     """What a team does in the months between two updates, committed.
 
     Edits in core, config, README, compose and pyproject (with `uv add`), edits and
-    deletions in domains, a domain made by hand and a whole domain deleted.
+    deletions in domains, a domain made by hand and a whole domain deleted, and the
+    module map redrawn for them (`make map`), as the project's checks require.
     """
     team = Team(project)
     domains = [str(name) for name in answers_of(project)["domains"]]  # type: ignore[union-attr]
@@ -245,5 +334,6 @@ def play_team(project: Path) -> Team:
     team.delete(f"apps/{last}")
     for relative, text in HAND_MADE_DOMAIN.items():
         team.write(relative, text)
+    redraw_map(project)
     team.commit("The team's work")
     return team
