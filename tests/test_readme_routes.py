@@ -1,0 +1,74 @@
+"""Every address the READMEs name is one the generated project serves.
+
+The template's README and the generated one name routes in prose (`/api-docs/`) and in
+commands (`curl https://shop.example.com/auth/token/`); each is requested from the
+generated project (Django's test client, through every middleware) and must answer
+something other than 404, so a README cannot send a newcomer to a page that is not there.
+"""
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Render
+from tests.helpers import TEMPLATE_ROOT, project_env, run
+
+pytestmark = pytest.mark.project
+
+# A path in a URL on this project's hosts, or a path alone in backticks.
+URL = re.compile(r"https?://(?:localhost|127\.0\.0\.1|shop\.example\.com)(?::\d+)?(/[^\s)`'\">]*)")
+BACKTICKED = re.compile(r"`(/[a-z0-9_<>./-]*/)`")
+# Prefixes the READMEs name as such ("under `/api/`"), not pages.
+NOT_ROUTES = {"/", "/api/"}
+
+REQUEST = """
+import json, sys
+from django.test import Client
+client = Client(HTTP_HOST="localhost")
+print(json.dumps([p for p in json.loads(sys.argv[1]) if client.get(p).status_code == 404]))
+"""
+
+
+def routes_named_in(text: str, domain: str) -> set[str]:
+    paths = {m.group(1) for m in URL.finditer(text)} | {
+        m.group(1) for m in BACKTICKED.finditer(text)
+    }
+    return {path.replace("<domain>", domain).split("?")[0] for path in paths} - NOT_ROUTES
+
+
+def test_every_route_a_readme_names_resolves(
+    render: Render, install: Callable[[Path], Path]
+) -> None:
+    project = install(render({}))
+    domain = "orders"
+    named = {
+        readme: routes_named_in(text, domain)
+        for readme, text in [
+            ("README.md", (TEMPLATE_ROOT / "README.md").read_text()),
+            ("generated README.md", (project / "README.md").read_text()),
+        ]
+    }
+    assert named["generated README.md"], "the generated README names no route"
+
+    # A page that is not there, to show that a 404 is seen as one.
+    every = sorted({*set().union(*named.values()), "/no-such-page/"})
+    result = run(
+        [str(project / ".venv" / "bin" / "python"), "-c",
+         f"import django; django.setup(); {REQUEST}", json.dumps(every)],
+        cwd=project,
+        env=project_env(DJANGO_SETTINGS_MODULE="config.settings.test", PYTHONPATH=str(project)),
+    )  # fmt: skip
+    not_found = set(json.loads(result.stdout.splitlines()[-1]))
+    assert "/no-such-page/" in not_found
+    assert {readme: sorted(paths & not_found) for readme, paths in named.items()} == {
+        readme: [] for readme in named
+    }
+
+
+def test_routes_are_read_from_urls_and_backticks() -> None:
+    text = "see `/api-docs/`, run curl https://shop.example.com/auth/token/ and `/api/<domain>/`"
+
+    assert routes_named_in(text, "orders") == {"/api-docs/", "/auth/token/", "/api/orders/"}
