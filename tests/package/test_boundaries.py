@@ -3,7 +3,6 @@ import io
 import json
 import os
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -156,7 +155,7 @@ def test_the_reader_finds_what_django_hides_from_imports() -> None:
         (12, "get_model", "inventory", "Item"),
     )
     assert facts.attributes == ((13, "apps.inventory.services.Item.objects.raw"),)
-    assert facts.sql == ((13, "SELECT id FROM inventory_item"),)
+    assert facts.sql == ((13, ("inventory_item",)),), "the docstring is no SQL"
     assert facts.relations == (
         (17, "Line", "item", "django.db.models.ForeignKey", "str:inventory.Item", ""),
     )
@@ -467,13 +466,17 @@ def test_unknown_domain_in_a_declaration_is_reported(project: SampleProject) -> 
     assert "fix: did you mean 'inventory'?" in report
 
 
-def test_a_file_python_cannot_parse_is_reported(project: SampleProject) -> None:
-    project.write("apps/orders/broken.py", "def broken(:\n")
+def test_a_file_python_cannot_parse_is_reported_and_every_other_file_judged(
+    project: SampleProject,
+) -> None:
+    project.write("apps/orders/broken.py", "\n\ndef broken(:\n")
+    project.write("apps/orders/stock.py", STOCK)
 
     code, report = check(project)
 
     assert code == 1
-    assert report.startswith("apps/orders/broken.py:1: cannot be parsed:")
+    assert "apps/orders/broken.py:3: [syntax] apps/orders/broken.py cannot be parsed" in report
+    assert_reported(report, "apps/orders/stock.py:3", "public-interface", "apps.inventory.models")
 
 
 # Gradual adoption: a committed baseline of known crossings (Packwerk's package_todo.yml).
@@ -587,11 +590,6 @@ def test_the_cache_is_written_reused_and_refreshed(
 ) -> None:
     first = scan.scan(project.root)
     assert (project.root / scan.CACHE_FILE).is_file()
-    # Files older than the last run by more than the racy window are not read again.
-    old = time.time() - 60
-    for path in project.root.rglob("*.py"):
-        os.utime(path, (old, old))
-    scan.scan(project.root)
     parsed: list[str] = []
     real_read_module = scan.read_module
 
@@ -612,11 +610,29 @@ def test_the_cache_is_written_reused_and_refreshed(
     assert len(parsed) == len(again) + 1, "--no-cache reads every file"
 
 
+def test_a_same_size_rewrite_with_its_time_restored_is_read_again(
+    project: SampleProject,
+) -> None:
+    path = project.root / "apps/orders/stock.py"
+    project.write("apps/orders/stock.py", "from apps.inventory.services import reserve as r\n")
+    assert check(project)[0] == 0
+    status = path.stat()
+    rewritten = "from apps.inventory.models import Item     as r\n"
+    assert len(rewritten) == status.st_size
+    path.write_text(rewritten)
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+
+    code, report = check(project)
+
+    assert code == 1, "the cache keys on the contents, not on size and time"
+    assert_reported(report, "apps/orders/stock.py:1", "public-interface", "apps.inventory.models")
+
+
 def test_a_cache_from_elsewhere_is_ignored(project: SampleProject) -> None:
     (project.root / scan.CACHE_FILE).write_bytes(b"not a cache")
-    assert scan.load_cache(project.root / scan.CACHE_FILE, scan.cache_version()) == (0, {})
+    assert scan.load_cache(project.root / scan.CACHE_FILE, scan.cache_version()) == {}
     assert check(project)[0] == 0
-    assert scan.load_cache(project.root / scan.CACHE_FILE, b"another version") == (0, {})
+    assert scan.load_cache(project.root / scan.CACHE_FILE, b"another version") == {}
 
 
 # Entry points: manage.py's (without Django) and Django's command.

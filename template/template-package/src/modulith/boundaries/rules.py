@@ -1,7 +1,7 @@
 """The boundary rules, as pure functions over reaches and declarations (no Django, no files).
 
 A reach is one place where code of a domain (or of core) touches another domain. The
-index (index.py) finds them in the source; these functions decide which break a rule.
+model (model.py) finds them in the source; these functions decide which break a rule.
 """
 
 import graphlib
@@ -73,9 +73,10 @@ def is_public(module: str, public_modules: frozenset[str] = PUBLIC_MODULES) -> b
 
 
 def is_test(module: str) -> bool:
-    """Test code: a `tests` package, a `test_*` module or a `conftest`."""
+    """Test code: a module in a `tests` package, or a `conftest`. The file's own name
+    gives no exemption: `test_mode.py` beside production code is production code."""
     parts = module.split(".")
-    return "tests" in parts or parts[-1].startswith("test_") or parts[-1] == "conftest"
+    return "tests" in parts[:-1] or parts[-1] in {"tests", "conftest"}
 
 
 def uses_domain(reach: Reach) -> bool:
