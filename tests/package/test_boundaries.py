@@ -671,6 +671,20 @@ def test_the_system_check_reports_an_undeclared_model_relation(
     assert "add 'orders' to model_relations_to in BillingConfig" in str(error.hint)
 
 
+def test_the_system_check_reports_an_unmanaged_model_on_another_domains_table(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from apps.billing.models import Invoice
+
+    monkeypatch.setattr(Invoice._meta, "managed", False)
+    monkeypatch.setattr(Invoice._meta, "db_table", "inventory_item")
+
+    (error,) = check_model_relations()
+
+    assert error.id == "boundaries.E003"
+    assert "billing.Invoice is an unmanaged model on the table inventory_item" in error.msg
+
+
 # No way around the check: every file has an owner, names resolve as Python resolves
 # them, Django's routes to a model count, clean code stays quiet, and nothing breaks it.
 
