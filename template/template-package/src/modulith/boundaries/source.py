@@ -34,13 +34,15 @@ REGISTRY = frozenset({"django.apps.apps", "django.apps.registry.apps"})
 CONTENT_TYPE = "django.contrib.contenttypes.models.ContentType"
 # Calls whose string arguments are SQL: the only strings read as SQL.
 SQL_METHODS = frozenset({"execute", "executemany", "raw", "extra"})
-SQL_IN_SOURCE = (b"execute", b"raw", b"RawSQL", b"extra")
+SQL_IN_SOURCE = (b"execute", b"raw(", b"extra(", b"RawSQL")
 # A table-like word in SQL: an identifier with an underscore.
 TABLE_WORD = re.compile(r"[a-z][a-z0-9]*_[a-z0-9_$]*")
 CALLS_BY_NAME = (
-    b"get_model", b"get_registered_model", b"all_models", b"import_module",
-    b"import_string", b"__import__", b".connect", b"getattr", b"ContentType",
+    b"get_model", b"get_registered_model", b"all_models", b"import_module", b"import_string",
+    b"__import__", b"connect(", b"getattr(", b"natural_key", b"app_label",
 )  # fmt: skip
+SIMPLE = (ast.Expr, ast.Return)  # statements holding one expression, `value`
+TRIES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 MAX_SQL_WORDS = 64  # table-like words kept per SQL call: a generated blob stays small
 
 
@@ -112,7 +114,7 @@ def read_module(source: bytes, module: str, is_package: bool) -> ModuleFacts:
     reader.module_body(tree.body)
     calls = any(name in source for name in CALLS_BY_NAME)
     sql = any(name in source for name in SQL_IN_SOURCE)
-    if calls or sql or reader.binds_project:
+    if calls or sql or reader.gateways_used(source):
         reader = _Reader(module, is_package, walk=True, calls=calls, sql=sql)
         reader.module_body(tree.body)
     return reader.facts()
@@ -152,7 +154,7 @@ class _Reader:
         self.exports: dict[str, str] = {}  # the module scope's, which functions see
         self.constants: dict[str, str] = {}  # module-level string constants
         self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, dict[str, str]]] = []
-        self.binds_project = False
+        self.gateways: set[str] = set()  # names bound, in any scope, to the project's code
         self.has_code = False
         self.all_names: set[str] | None = None
         self.imports: list[tuple[int, str, str]] = []
@@ -230,8 +232,18 @@ class _Reader:
         self.names[name] = target
         if self.names is self.exports:
             self.constants.pop(name, None)
-        if not self.binds_project and self.outside(target):
-            self.binds_project = True
+        if self.outside(target) and not target.startswith("core"):
+            # core reaching a domain breaks core-neutral where it does so: what it
+            # hands on needs no second report, so its names are no gateways.
+            self.gateways.add(name)
+
+    def gateways_used(self, source: bytes) -> bool:
+        """Whether an attribute is read through a name bound to the project's code (a
+        cheap test on the text: the walk that follows knows the scopes)."""
+        if not self.gateways:
+            return False
+        names = b"|".join(re.escape(name.encode()) for name in self.gateways)
+        return re.search(rb"(?<![\w.])(?:" + names + rb")\s*\.", source) is not None
 
     # Statements
 
@@ -252,44 +264,68 @@ class _Reader:
     def statements(self, body: list[ast.stmt], depth: int, documented: bool = False) -> None:
         """Imports, classes and functions in `body`, and in nested blocks."""
         start = 1 if documented and body and is_docstring(body[0]) else 0
-        for node in body[start:]:
-            if isinstance(node, ast.Import):
+        walk = self.walk
+        for node in body[start:] if start else body:
+            kind = type(node)
+            if kind is ast.Import:
                 self.add_import(node)
-            elif isinstance(node, ast.ImportFrom):
+            elif kind is ast.ImportFrom:
                 self.add_import_from(node)
-            elif isinstance(node, ast.ClassDef):
-                self.expressions(*node.decorator_list, *node.bases, *node.keywords)
-                self.add_class(node, depth)
-            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                self.add_function(node, depth)
-            elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            elif kind is ast.Assign or kind is ast.AnnAssign or kind is ast.AugAssign:
                 self.add_assignment(node, depth)
-            else:  # if, for, while, with, try, match; or an expression, return, ...
-                for name, value in ast.iter_fields(node):
-                    if name in {"body", "orelse", "finalbody"}:
-                        self.statements(value, depth)
-                    elif name == "handlers":
-                        for handler in value:
-                            self.expressions(handler.type)
-                            self.statements(handler.body, depth)
-                    elif name == "cases":
-                        for case in value:
-                            self.expressions(case.guard)
-                            self.statements(case.body, depth)
-                    elif name == "items":
-                        self.expressions(*(item.context_expr for item in value))
-                    elif isinstance(value, ast.expr):
-                        self.expressions(value)
-                    elif isinstance(value, list):
-                        self.expressions(*(v for v in value if isinstance(v, ast.expr)))
+            elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+                self.add_function(node, depth)
+            elif kind is ast.ClassDef:
+                if walk:
+                    self.expressions(*node.decorator_list, *node.bases, *node.keywords)
+                self.add_class(node, depth)
+            elif kind in SIMPLE:
+                if walk:
+                    self.expressions(node.value)
+            elif kind is ast.If or kind is ast.While:
+                if walk:
+                    self.expressions(node.test)
+                self.statements(node.body, depth)
+                self.statements(node.orelse, depth)
+            elif kind is ast.For or kind is ast.AsyncFor:
+                if walk:
+                    self.expressions(node.iter)
+                self.statements(node.body, depth)
+                self.statements(node.orelse, depth)
+            elif kind is ast.With or kind is ast.AsyncWith:
+                if walk:
+                    self.expressions(*(item.context_expr for item in node.items))
+                self.statements(node.body, depth)
+            elif kind in TRIES:
+                self.statements(node.body, depth)
+                for handler in node.handlers:
+                    if walk:
+                        self.expressions(handler.type)
+                    self.statements(handler.body, depth)
+                self.statements(node.orelse, depth)
+                self.statements(node.finalbody, depth)
+            elif kind is ast.Match:
+                if walk:
+                    self.expressions(node.subject)
+                for case in node.cases:
+                    if walk:
+                        self.expressions(case.guard)
+                    self.statements(case.body, depth)
+            elif walk:  # raise, assert, del, ...: expressions only
+                self.expressions(*(v for _, v in ast.iter_fields(node) if isinstance(v, ast.expr)))
 
     def add_assignment(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign, depth: int) -> None:
-        self.expressions(node.value)
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        alias = None if isinstance(node, ast.AugAssign) else self.qualify(node.value)
+        value = node.value
+        if self.walk:
+            self.expressions(value)
+        targets = node.targets if type(node) is ast.Assign else [node.target]
+        alias = None
+        if type(value) is ast.Name or type(value) is ast.Attribute:
+            alias = None if type(node) is ast.AugAssign else self.qualify(value)
         for target in targets:
-            if not isinstance(target, ast.Name):
-                self.expressions(target)
+            if type(target) is not ast.Name:
+                if self.walk:
+                    self.expressions(target)
             elif target.id == "__all__" and depth == 0:
                 self.all_names = names_listed(node.value)
             elif alias is not None:
@@ -321,8 +357,9 @@ class _Reader:
 
     def add_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, depth: int) -> None:
         arguments = node.args
-        self.expressions(*node.decorator_list, *arguments.defaults)
-        self.expressions(*(d for d in arguments.kw_defaults if d is not None))
+        if self.walk:
+            self.expressions(*node.decorator_list, *arguments.defaults)
+            self.expressions(*(d for d in arguments.kw_defaults if d is not None))
         for decorator in node.decorator_list:
             if isinstance(decorator, ast.Call):
                 func = self.qualify(decorator.func) or ""
