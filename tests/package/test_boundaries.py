@@ -951,3 +951,40 @@ def test_a_large_generated_module_is_read_in_linear_time_and_kept_small(
 
     assert timings[1] < timings[0] * 10, f"5 times the code took {timings[1] / timings[0]:.1f}x"
     assert (project.root / scan.CACHE_FILE).stat().st_size < 200_000, "its strings stay out"
+
+
+@pytest.mark.parametrize(
+    ("query", "reported"),
+    [
+        ("Charge.objects.filter(shipment__item__name='x')", True),
+        ("Charge.objects.all().select_related('shipment__item')", True),
+        ("Charge.objects.filter(shipment__order__quantity=1)", False),
+        ("Charge.objects.filter(shipment__item_id=1)", False),
+    ],
+)
+def test_a_query_lookup_walking_into_a_third_domain_is_reported(
+    project: SampleProject, query: str, reported: bool
+) -> None:
+    project.declare("orders", "model_relations_to", "inventory")
+    project.write(
+        "apps/orders/shipments.py",
+        "from django.db import models\n\nfrom apps.orders.models import Order\n\n"
+        "class Shipment(models.Model):\n"
+        "    order = models.ForeignKey(Order, on_delete=models.CASCADE)\n"
+        "    item = models.ForeignKey('inventory.Item', on_delete=models.CASCADE)\n",
+    )
+    project.write(
+        "apps/billing/charges.py",
+        "from django.db import models\n\n"
+        "class Charge(models.Model):\n"
+        "    shipment = models.ForeignKey('orders.Shipment', on_delete=models.CASCADE)\n\n"
+        f"def rows():\n    return {query}\n",
+    )
+
+    status, report = check(project)
+
+    if reported:
+        assert status == 1
+        assert_reported(report, "apps/billing/charges.py:7", "model-relations", "inventory.Item")
+    else:
+        assert status == 0, report

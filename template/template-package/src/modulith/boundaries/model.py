@@ -25,6 +25,7 @@ from modulith.boundaries.rules import (
     GET_MODEL,
     HANDED_OUT,
     IMPORT,
+    LOOKUP,
     RECEIVER,
     RELATION,
     TABLE,
@@ -94,6 +95,7 @@ class Project:
         self.models = self.find_models()
         self.tables = self.find_tables()
         self._star_names: dict[str, frozenset[str]] = {}
+        self._relation_graph: dict[str, dict[str, str]] | None = None
 
     @classmethod
     def read(cls, root: Path, use_cache: bool = True) -> "Project":
@@ -292,6 +294,7 @@ class Project:
         yield from self.relations(module)
         yield from self.raw_sql(module)
         yield from self.foreign_tables(module)
+        yield from self.lookups(module)
 
     def imported(self, line: int, imported: str, name: str, how: str, source: str) -> Iterator[Row]:
         """`from imported import name` (name "" for `import imported`)."""
@@ -395,6 +398,55 @@ class Project:
             if not managed and table and table.lower() in self.tables:
                 domain, model = self.tables[table.lower()]
                 yield line, domain, TABLE, table.lower(), f"{model}, as the table of {cls}"
+
+    def model_named(self, reference: str, owner: str = "") -> str | None:
+        """The qualified name of the model a reference names (`"self"` and a bare class
+        name count from `owner`, as Django reads them)."""
+        kind, _, name = reference.partition(":")
+        if kind == "py":
+            name = self.resolve(name)
+            return name if name in self.models else None
+        if name == "self":
+            return owner or None
+        label, dot, cls = name.rpartition(".")
+        label = label if dot else self.label_of(owner)
+        return self.models_by_label().get((label, cls.lower()))
+
+    def models_by_label(self) -> dict[tuple[str, str], str]:
+        return {
+            (label, name.rpartition(".")[2].lower()): name
+            for name, (label, *_) in self.models.items()
+        }
+
+    def relation_graph(self) -> dict[str, dict[str, str]]:
+        """Each model's relation fields: model -> field -> the model it relates to."""
+        if self._relation_graph is None:
+            graph: dict[str, dict[str, str]] = {}
+            for name, module in self.modules.items():
+                for _, cls, field, _, target, _ in module.facts.relations:
+                    owner = f"{name}.{cls}"
+                    found = self.model_named(target, owner) if owner in self.models else None
+                    if found:
+                        graph.setdefault(owner, {})[field] = found
+            self._relation_graph = graph
+        return self._relation_graph
+
+    def lookups(self, module: Module) -> Iterator[Row]:
+        """Query lookups that walk relations into another domain's models (best effort:
+        forward relation fields only, from a model's manager)."""
+        if not module.facts.lookups:
+            return
+        graph = self.relation_graph()
+        for line, reference, path in module.facts.lookups:
+            current = self.model_named(reference)
+            for segment in path.split("__"):
+                current = graph.get(current or "", {}).get(segment)
+                if current is None:
+                    break
+                target = domain_of(current)
+                if target is not None:
+                    what = f"{self.label_of(current)}.{current.rpartition('.')[2]}"
+                    yield line, target, LOOKUP, what, path
 
     # Definitions, for the map
 

@@ -43,6 +43,13 @@ CALLS_BY_NAME = (
 )  # fmt: skip
 SIMPLE = (ast.Expr, ast.Return)  # statements holding one expression, `value`
 TRIES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
+# A query lookup crossing a relation: `order__item` (not `__init__`, `__name__`).
+LOOKUP_IN_SOURCE = re.compile(rb"[a-z0-9]__[a-z]")
+QUERY_METHODS = frozenset({
+    "filter", "exclude", "get", "get_or_create", "update_or_create", "order_by", "values",
+    "values_list", "select_related", "prefetch_related", "only", "defer", "annotate",
+    "aggregate", "distinct", "update", "first", "last", "all", "none", "count", "exists",
+})  # fmt: skip
 MAX_SQL_WORDS = 64  # table-like words kept per SQL call: a generated blob stays small
 
 
@@ -87,6 +94,9 @@ class ModuleFacts(NamedTuple):
     class_fields: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = ()
     # (line, handler, qualified event, durable) of each `@subscriber(Event)` handler.
     subscriptions: tuple[tuple[int, str, str, bool], ...] = ()
+    # (line, model reference, lookup path "order__item__name") of ORM lookups that
+    # cross at least one relation, on `Model.objects` query chains.
+    lookups: tuple[tuple[int, str, str], ...] = ()
     # Whether the module holds any statement beyond a docstring and `__future__` imports.
     has_code: bool = False
     # The names of a literal `__all__`, else None.
@@ -114,8 +124,9 @@ def read_module(source: bytes, module: str, is_package: bool) -> ModuleFacts:
     reader.module_body(tree.body)
     calls = any(name in source for name in CALLS_BY_NAME)
     sql = any(name in source for name in SQL_IN_SOURCE)
-    if calls or sql or reader.gateways_used(source):
-        reader = _Reader(module, is_package, walk=True, calls=calls, sql=sql)
+    queries = b"__" in source and b".objects" in source and reader.relations_possible(source)
+    if calls or sql or queries or reader.gateways_used(source):
+        reader = _Reader(module, is_package, walk=True, calls=calls, sql=sql, queries=queries)
         reader.module_body(tree.body)
     return reader.facts()
 
@@ -142,14 +153,21 @@ def keyword(call: ast.Call, name: str) -> ast.expr | None:
 
 class _Reader:
     def __init__(
-        self, module: str, is_package: bool, *, walk: bool, calls: bool = False, sql: bool = False
+        self,
+        module: str,
+        is_package: bool,
+        *,
+        walk: bool,
+        calls: bool = False,
+        sql: bool = False,
+        queries: bool = False,
     ) -> None:
         self.module = module
         self.package = module if is_package else module.rpartition(".")[0]
         parts = module.split(".")
         self.own = f"apps.{parts[1]}." if len(parts) > 1 and parts[0] == "apps" else None
         self.defining = len(parts) >= 3 and parts[0] == "apps" and parts[2] in DEFINING_MODULES
-        self.walk, self.calls, self.sql_calls = walk, calls, sql
+        self.walk, self.calls, self.sql_calls, self.queries = walk, calls, sql, queries
         self.names: dict[str, str] = {}  # the current scope's bindings
         self.exports: dict[str, str] = {}  # the module scope's, which functions see
         self.constants: dict[str, str] = {}  # module-level string constants
@@ -170,6 +188,7 @@ class _Reader:
         self.class_names: list[str] = []
         self.class_fields: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
         self.subscriptions: list[tuple[int, str, str, bool]] = []
+        self.lookups: list[tuple[int, str, str]] = []
 
     def facts(self) -> ModuleFacts:
         public = self.is_public
@@ -188,6 +207,7 @@ class _Reader:
             tuple(sorted(name for name in self.class_names if public(name))),
             tuple(self.class_fields),
             tuple(self.subscriptions),
+            tuple(self.lookups),
             self.has_code,
             None if self.all_names is None else tuple(sorted(self.all_names)),
         )
@@ -236,6 +256,10 @@ class _Reader:
             # core reaching a domain breaks core-neutral where it does so: what it
             # hands on needs no second report, so its names are no gateways.
             self.gateways.add(name)
+
+    def relations_possible(self, source: bytes) -> bool:
+        """Whether a query lookup may cross a relation: a `__` outside dunder names."""
+        return LOOKUP_IN_SOURCE.search(source) is not None
 
     def gateways_used(self, source: bytes) -> bool:
         """Whether an attribute is read through a name bound to the project's code (a
@@ -448,6 +472,8 @@ class _Reader:
                 elif isinstance(node, ast.Call):
                     if self.calls:
                         self.add_call(node)
+                    if self.queries:
+                        self.add_lookups(node)
                     if self.sql_calls:
                         self.add_sql_call(node)
                 elif isinstance(node, ast.Subscript) and self.calls:
@@ -554,6 +580,26 @@ class _Reader:
             model = string(node.args[1]) if len(node.args) > 1 else model
         if label:
             self.by_name.append((node.lineno, "get_model" if model else "get_models", label, model))
+
+    def add_lookups(self, node: ast.Call) -> None:
+        """`Model.objects.filter(order__item__name=...)`, `.select_related("order__item")`:
+        lookups of a query chain rooted at a model's manager."""
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and func.attr in QUERY_METHODS):
+            return
+        paths = [k.arg for k in node.keywords if k.arg and "__" in k.arg]
+        paths += [text for text in map(string, node.args) if text and "__" in text]
+        if not paths:
+            return
+        inner = func.value  # down the chain to `Model.objects`
+        while isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute):
+            inner = inner.func.value
+        if not (isinstance(inner, ast.Attribute) and inner.attr == "objects"):
+            return
+        model = self.qualify(inner.value)
+        if model:
+            for path in paths:
+                self.lookups.append((node.lineno, f"py:{model}", path.lstrip("-")))
 
     def add_sql_call(self, node: ast.Call) -> None:
         """The SQL of `cursor.execute(...)`, `Model.objects.raw(...)`, `RawSQL(...)`,
