@@ -11,7 +11,6 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-
 from pathlib import Path
 
 from modulith.boundaries.baseline import read_baseline

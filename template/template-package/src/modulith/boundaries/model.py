@@ -86,7 +86,9 @@ class EventHandler:
 
 
 class Project:
-    def __init__(self, modules: Mapping[str, Module], walk_problems: Iterable[tuple[str, int, str]] = ()) -> None:
+    def __init__(
+        self, modules: Mapping[str, Module], walk_problems: Iterable[tuple[str, int, str]] = ()
+    ) -> None:
         self.modules = modules
         self.declarations, self.labels, self.problems = declarations_from(modules)
         self.label_by_domain = {domain: label for label, domain in self.labels.items()}
@@ -348,7 +350,7 @@ class Project:
         target = domain_of(found)
         if target is None or target == source:
             return
-        inner, rest = self.split(found)
+        inner = self.split(found)[0]
         if found in self.models:
             what = f"the model {self.label_of(found)}.{found.rpartition('.')[2]}"
             yield line, target, HANDED_OUT, what, via

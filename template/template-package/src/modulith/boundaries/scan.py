@@ -19,11 +19,16 @@ import marshal
 import os
 import sys
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from modulith.boundaries.source import ROOT_PACKAGES, ModuleFacts, module_name, read_module, unparsable
+from modulith.boundaries.source import (
+    ROOT_PACKAGES,
+    ModuleFacts,
+    module_name,
+    read_module,
+    unparsable,
+)
 
 CACHE_FILE = ".boundaries_cache"
 PARALLEL_FROM = 500  # files to parse before starting a process per core pays off

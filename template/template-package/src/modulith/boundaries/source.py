@@ -41,8 +41,6 @@ CALLS_BY_NAME = (
     b"get_model", b"get_registered_model", b"all_models", b"import_module", b"import_string",
     b"__import__", b"connect(", b"getattr(", b"natural_key", b"app_label",
 )  # fmt: skip
-SIMPLE = (ast.Expr, ast.Return)  # statements holding one expression, `value`
-TRIES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 # A query lookup crossing a relation: `order__item` (not `__init__`, `__name__`).
 LOOKUP_IN_SOURCE = re.compile(rb"[a-z0-9]__[a-z]")
 QUERY_METHODS = frozenset({
@@ -290,37 +288,37 @@ class _Reader:
         start = 1 if documented and body and is_docstring(body[0]) else 0
         walk = self.walk
         for node in body[start:] if start else body:
-            kind = type(node)
-            if kind is ast.Import:
+            if isinstance(node, ast.Import):
                 self.add_import(node)
-            elif kind is ast.ImportFrom:
+            elif isinstance(node, ast.ImportFrom):
                 self.add_import_from(node)
-            elif kind is ast.Assign or kind is ast.AnnAssign or kind is ast.AugAssign:
+            elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
                 self.add_assignment(node, depth)
-            elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 self.add_function(node, depth)
-            elif kind is ast.ClassDef:
+            elif isinstance(node, ast.ClassDef):
                 if walk:
-                    self.expressions(*node.decorator_list, *node.bases, *node.keywords)
+                    keywords = (k.value for k in node.keywords)
+                    self.expressions(*node.decorator_list, *node.bases, *keywords)
                 self.add_class(node, depth)
-            elif kind in SIMPLE:
+            elif isinstance(node, ast.Expr | ast.Return):
                 if walk:
                     self.expressions(node.value)
-            elif kind is ast.If or kind is ast.While:
+            elif isinstance(node, ast.If | ast.While):
                 if walk:
                     self.expressions(node.test)
                 self.statements(node.body, depth)
                 self.statements(node.orelse, depth)
-            elif kind is ast.For or kind is ast.AsyncFor:
+            elif isinstance(node, ast.For | ast.AsyncFor):
                 if walk:
                     self.expressions(node.iter)
                 self.statements(node.body, depth)
                 self.statements(node.orelse, depth)
-            elif kind is ast.With or kind is ast.AsyncWith:
+            elif isinstance(node, ast.With | ast.AsyncWith):
                 if walk:
                     self.expressions(*(item.context_expr for item in node.items))
                 self.statements(node.body, depth)
-            elif kind in TRIES:
+            elif isinstance(node, ast.Try | ast.TryStar):
                 self.statements(node.body, depth)
                 for handler in node.handlers:
                     if walk:
@@ -328,7 +326,7 @@ class _Reader:
                     self.statements(handler.body, depth)
                 self.statements(node.orelse, depth)
                 self.statements(node.finalbody, depth)
-            elif kind is ast.Match:
+            elif isinstance(node, ast.Match):
                 if walk:
                     self.expressions(node.subject)
                 for case in node.cases:
@@ -342,12 +340,12 @@ class _Reader:
         value = node.value
         if self.walk:
             self.expressions(value)
-        targets = node.targets if type(node) is ast.Assign else [node.target]
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         alias = None
-        if type(value) is ast.Name or type(value) is ast.Attribute:
-            alias = None if type(node) is ast.AugAssign else self.qualify(value)
+        if isinstance(value, ast.Name | ast.Attribute) and not isinstance(node, ast.AugAssign):
+            alias = self.qualify(value)
         for target in targets:
-            if type(target) is not ast.Name:
+            if not isinstance(target, ast.Name):
                 if self.walk:
                     self.expressions(target)
             elif target.id == "__all__" and depth == 0:
@@ -519,12 +517,12 @@ class _Reader:
             name = string(node.args[1]) if len(node.args) >= 2 else None
             if base and name and self.outside(base):
                 self.attributes.append((node.lineno, f"{base}.{name}"))
-        elif method == "connect":
+        elif method == "connect" and isinstance(func, ast.Attribute):
             handler = node.args[0] if node.args else keyword(node, "receiver")
             function = (dotted(handler) if handler else None) or "?"
             sender = node.args[1] if len(node.args) >= 2 else keyword(node, "sender")
             self.add_receiver(node, function.rpartition(".")[2], func.value, sender)
-        elif method and (dotted(owner) or "").endswith("objects") and owner is not None:
+        elif method and owner is not None and (dotted(owner) or "").endswith("objects"):
             self.add_content_type(node, owner)
 
     def add_get_model(self, node: ast.Call, method: str, owner: ast.expr) -> None:
@@ -577,7 +575,7 @@ class _Reader:
         model = string(keyword(node, "model")) or ""
         if isinstance(node.func, ast.Attribute) and node.func.attr == "get_by_natural_key":
             label = string(node.args[0]) if node.args else label
-            model = string(node.args[1]) if len(node.args) > 1 else model
+            model = (string(node.args[1]) if len(node.args) > 1 else None) or model
         if label:
             self.by_name.append((node.lineno, "get_model" if model else "get_models", label, model))
 
