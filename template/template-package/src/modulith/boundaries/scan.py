@@ -19,6 +19,7 @@ import marshal
 import os
 import sys
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -62,7 +63,10 @@ def scan_project(root: Path, use_cache: bool = True) -> Scan:
     cached = load_cache(cache_path, version) if use_cache else {}
     files, problems = python_files(str(root))
     entries: dict[str, Entry] = {}
-    stale: list[tuple[str, bytes, bytes]] = []
+    stale: list[tuple[str, bytes]] = []  # (file, content hash) of files to parse
+    if not cached:  # nothing to compare with: each file is read once, where it is parsed
+        stale = [(file, b"") for file in files]
+        files = []
     for file in files:
         try:
             with open(os.path.join(root, file), "rb") as handle:
@@ -75,8 +79,12 @@ def scan_project(root: Path, use_cache: bool = True) -> Scan:
         if entry is not None and entry[0] == digest:
             entries[file] = entry
         else:
-            stale.append((file, source, digest))
-    entries.update(zip((file for file, *_ in stale), read_all(stale), strict=True))
+            stale.append((file, digest))
+    for (file, _), entry in zip(stale, read_all(str(root), stale), strict=True):
+        if entry[0]:
+            entries[file] = entry
+        else:
+            problems.append((file, 1, entry[1][0]))
     if use_cache and (stale or entries.keys() != cached.keys()):
         save_cache(cache_path, version, entries)
     modules = {}
@@ -86,9 +94,11 @@ def scan_project(root: Path, use_cache: bool = True) -> Scan:
     return Scan(modules, problems)
 
 
-def read_all(stale: list[tuple[str, bytes, bytes]]) -> Iterator[Entry]:
-    """Fresh entries for these files; many (a first run) are parsed on every core."""
+def read_all(root: str, stale: list[tuple[str, bytes]]) -> Iterator[Entry]:
+    """Fresh entries for these files; many (a first run) are parsed on every core, each
+    process reading the files it parses (only names and facts cross between them)."""
     workers = os.cpu_count() or 1
+    read = partial(read_file, root)
     if len(stale) < PARALLEL_FROM or workers == 1:
         return map(read, stale)
     from concurrent.futures import ProcessPoolExecutor  # costs 50 ms to import: only here
@@ -98,9 +108,16 @@ def read_all(stale: list[tuple[str, bytes, bytes]]) -> Iterator[Entry]:
         return iter(list(pool.map(read, stale, chunksize=chunk)))
 
 
-def read(item: tuple[str, bytes, bytes]) -> Entry:
-    """A fresh cache entry: the facts, or the reason Python cannot parse the file."""
-    file, source, digest = item
+def read_file(root: str, item: tuple[str, bytes]) -> Entry:
+    """A fresh cache entry: the facts, or the reason Python cannot parse the file; for a
+    file that cannot be read, an empty hash and the reason."""
+    file, digest = item
+    try:
+        with open(os.path.join(root, file), "rb") as handle:
+            source = handle.read()
+    except OSError as error:
+        return b"", (f"cannot be read: {error.strerror or error}",)
+    digest = digest or hashlib.blake2b(source, digest_size=16).digest()
     try:
         facts = read_module(source, *module_name(file))
     except SyntaxError as error:
