@@ -179,7 +179,7 @@ def main() -> None:
                 cold = seconds["check_boundaries, no cache"] / seconds["tach check"]
                 warm = seconds["check_boundaries"] / seconds["tach check"]
                 cells = [f"{s:.2f} s" for s in seconds.values()]
-                row = [str(size), bytecode, *cells, f"{cold:.2f}", f"{warm:.2f}", f"{share:.1%}"]
+                row = [str(size), bytecode, *cells, f"{cold:.2f}", f"{warm:.2f}", f"{share:.2%}"]
                 print(" | ".join(row), flush=True)
 
 
