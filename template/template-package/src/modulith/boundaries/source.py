@@ -16,6 +16,7 @@ cache them (scan.py).
 """
 
 import ast
+import bisect
 import re
 from inspect import Parameter, Signature, _ParameterKind
 from typing import NamedTuple
@@ -48,6 +49,11 @@ QUERY_METHODS = frozenset({
     "values_list", "select_related", "prefetch_related", "only", "defer", "annotate",
     "aggregate", "distinct", "update", "first", "last", "all", "none", "count", "exists",
 })  # fmt: skip
+NEWLINE = re.compile(b"\n")
+# Bytes a name is made of, and a dot: what may not come right before a word of its own.
+NAME_BYTES = frozenset(
+    bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_."
+)
 MAX_SQL_WORDS = 64  # table-like words kept per SQL call: a generated blob stays small
 
 
@@ -123,10 +129,37 @@ def read_module(source: bytes, module: str, is_package: bool) -> ModuleFacts:
     calls = any(name in source for name in CALLS_BY_NAME)
     sql = any(name in source for name in SQL_IN_SOURCE)
     queries = b"__" in source and b".objects" in source and reader.relations_possible(source)
-    if calls or sql or queries or reader.gateways_used(source):
+    words = [*(CALLS_BY_NAME if calls else ()), *(SQL_IN_SOURCE if sql else ())]
+    if reader.gateways:
+        words.append(b"getattr(")
+    if queries:
+        words.append(b"__")
+    names = [f"{name}.".encode() for name in sorted(reader.gateways)]
+    hot = hot_lines(source, words, names) if words or names else []
+    if hot:
         reader = _Reader(module, is_package, walk=True, calls=calls, sql=sql, queries=queries)
+        reader.hot = hot
         reader.module_body(tree.body)
     return reader.facts()
+
+
+def hot_lines(source: bytes, words: list[bytes], names: list[bytes]) -> list[int]:
+    """The sorted numbers of the lines where one of these words starts, or one of these
+    names (not inside a longer name or after a dot): the statements around them are the
+    only ones whose expressions are walked. Found by plain searches, fast on any file."""
+    offsets = []
+    for word in (*words, *names):
+        boundary = word in names
+        at = source.find(word)
+        while at != -1:
+            if not (boundary and at and source[at - 1 : at] in NAME_BYTES):
+                offsets.append(at)
+            at = source.find(word, at + len(word))
+    if not offsets:
+        return []
+    offsets.sort()
+    newlines = [match.start() for match in NEWLINE.finditer(source, 0, offsets[-1])]
+    return sorted({bisect.bisect_left(newlines, offset) + 1 for offset in offsets})
 
 
 def dotted(node: ast.expr) -> str | None:
@@ -170,6 +203,7 @@ class _Reader:
         self.exports: dict[str, str] = {}  # the module scope's, which functions see
         self.constants: dict[str, str] = {}  # module-level string constants
         self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, dict[str, str]]] = []
+        self.hot: list[int] = []  # lines worth walking (hot_lines)
         self.gateways: set[str] = set()  # names bound, in any scope, to the project's code
         self.has_code = False
         self.all_names: set[str] | None = None
@@ -258,14 +292,6 @@ class _Reader:
     def relations_possible(self, source: bytes) -> bool:
         """Whether a query lookup may cross a relation: a `__` outside dunder names."""
         return LOOKUP_IN_SOURCE.search(source) is not None
-
-    def gateways_used(self, source: bytes) -> bool:
-        """Whether an attribute is read through a name bound to the project's code (a
-        cheap test on the text: the walk that follows knows the scopes)."""
-        if not self.gateways:
-            return False
-        names = b"|".join(re.escape(name.encode()) for name in self.gateways)
-        return re.search(rb"(?<![\w.])(?:" + names + rb")\s*\.", source) is not None
 
     # Statements
 
@@ -459,9 +485,13 @@ class _Reader:
     def expressions(self, *nodes: ast.expr | None) -> None:
         if not self.walk:
             return
+        hot = self.hot
         for root in nodes:
             if root is None:
                 continue
+            at = bisect.bisect_left(hot, root.lineno)
+            if at == len(hot) or hot[at] > (root.end_lineno or root.lineno):
+                continue  # no word that could matter on its lines
             seen: set[int] = set()  # inner parts of a chain already recorded
             for node in ast.walk(root):  # outer nodes first: they mark inner ones as seen
                 if isinstance(node, ast.Attribute):
