@@ -960,6 +960,7 @@ def test_a_large_generated_module_is_read_in_linear_time_and_kept_small(
         ("Charge.objects.all().select_related('shipment__item')", True),
         ("Charge.objects.filter(shipment__order__quantity=1)", False),
         ("Charge.objects.filter(shipment__item_id=1)", False),
+        ("Charge.objects.filter(shipment__in=[1])", False),
     ],
 )
 def test_a_query_lookup_walking_into_a_third_domain_is_reported(

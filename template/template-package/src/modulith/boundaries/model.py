@@ -434,19 +434,24 @@ class Project:
         return self._relation_graph
 
     def lookups(self, module: Module) -> Iterator[Row]:
-        """Query lookups that walk relations into another domain's models (best effort:
-        forward relation fields only, from a model's manager)."""
+        """Query lookups that walk on from another domain's model into the models it
+        relates to (best effort: forward relation fields only, from a model's manager)."""
         if not module.facts.lookups:
             return
         graph = self.relation_graph()
         for line, reference, path in module.facts.lookups:
             current = self.model_named(reference)
             for segment in path.split("__"):
+                origin = current
                 current = graph.get(current or "", {}).get(segment)
                 if current is None:
                     break
                 target = domain_of(current)
-                if target is not None:
+                # A hop from the domain's own model is its own relation field, judged
+                # where it is declared, and a hop within one domain stays in it: only
+                # a hop from another domain's model into a third one's is a reach.
+                came_from = domain_of(origin or "")
+                if target is not None and came_from not in {domain_of(module.name), target}:
                     what = f"{self.label_of(current)}.{current.rpartition('.')[2]}"
                     yield line, target, LOOKUP, what, path
 
