@@ -223,7 +223,7 @@ class _Reader:
         self.lookups: list[tuple[int, str, str]] = []
 
     def facts(self) -> ModuleFacts:
-        public = self.is_public
+        public = self.exports_name
         return ModuleFacts(
             tuple(self.imports),
             tuple(self.by_name),
@@ -244,7 +244,8 @@ class _Reader:
             None if self.all_names is None else tuple(sorted(self.all_names)),
         )
 
-    def is_public(self, name: str) -> bool:
+    def exports_name(self, name: str) -> bool:
+        """Whether a module-level name is offered: listed in `__all__`, else not `_`-led."""
         return name in self.all_names if self.all_names is not None else not name.startswith("_")
 
     # Names
