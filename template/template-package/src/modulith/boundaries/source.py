@@ -109,6 +109,9 @@ class ModuleFacts(NamedTuple):
     error: tuple[int, str] | None = None
 
 
+EMPTY = ModuleFacts((), (), {}, (), (), (), (), (), None)
+
+
 def module_name(relative: str) -> tuple[str, bool]:
     """`apps/orders/api/views.py` -> (`apps.orders.api.views`, False); packages give True."""
     name = relative.removesuffix(".py").replace("/", ".")
@@ -123,6 +126,8 @@ def unparsable(line: int, message: str) -> ModuleFacts:
 
 def read_module(source: bytes, module: str, is_package: bool) -> ModuleFacts:
     """Facts of one module's source; raises SyntaxError for code Python cannot parse."""
+    if not source.strip():
+        return EMPTY  # a package's empty `__init__.py`: a quarter of a project's files
     tree = ast.parse(source)
     reader = _Reader(module, is_package, walk=False)
     reader.module_body(tree.body)
