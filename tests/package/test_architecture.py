@@ -17,13 +17,8 @@ from modulith.architecture.affected import changed_files, report, select
 from modulith.architecture.canvas import canvases, methods_of
 from modulith.architecture.document import mermaid, render
 from modulith.architecture.graph import DomainGraph, Edge, Kind, build_graph, load_graph
-from modulith.architecture.source import (
-    Subscription,
-    event_types,
-    public_functions,
-    subscriptions_of,
-)
 from modulith.boundaries import cli
+from modulith.boundaries.model import EventHandler, Project
 from modulith.domains import Declaration
 from tests.package.sample_project import SampleProject
 
@@ -46,7 +41,7 @@ DECLARATIONS = {
     "orders": declare("orders", "inventory"),
     "shipping": declare("shipping", models=("orders",)),
 }
-SUBSCRIPTIONS = [Subscription("billing", "orders", "OrderPlaced", "charge", durable=True)]
+SUBSCRIPTIONS = [EventHandler("billing", "orders", "OrderPlaced", "charge", durable=True)]
 GRAPH = build_graph(DECLARATIONS, SUBSCRIPTIONS)
 
 
@@ -167,6 +162,12 @@ def write(root: Path, relative: str, text: str) -> None:
     path.write_text(text)
 
 
+APPS_PY = (
+    "from django.apps import AppConfig\n\n"
+    "class Config(AppConfig):\n    name = 'apps.{domain}'\n"
+)
+
+
 def test_subscriptions_are_resolved_through_the_handlers_imports(tmp_path: Path) -> None:
     write(
         tmp_path,
@@ -190,34 +191,39 @@ def test_subscriptions_are_resolved_through_the_handlers_imports(tmp_path: Path)
         "def not_a_subscription(event: object) -> None: ...\n",
     )
 
-    found = subscriptions_of("billing", tmp_path / "apps")
+    for domain in ("billing", "orders"):
+        write(tmp_path, f"apps/{domain}/apps.py", APPS_PY.format(domain=domain))
+
+    found = Project.read(tmp_path, use_cache=False).event_handlers()
 
     assert found == [
-        Subscription("billing", "billing", "InvoicePaid", "thank", durable=False),
-        Subscription("billing", "orders", "OrderCancelled", "refund", durable=False),
-        Subscription("billing", "orders", "OrderPlaced", "charge", durable=True),
+        EventHandler("billing", "billing", "InvoicePaid", "thank", durable=False),
+        EventHandler("billing", "orders", "OrderCancelled", "refund", durable=False),
+        EventHandler("billing", "orders", "OrderPlaced", "charge", durable=True),
     ]
     assert build_graph(DECLARATIONS, found).dependents("billing") == {}, "no edge to itself"
 
 
 def test_public_functions_and_events_are_read_with_their_signatures(tmp_path: Path) -> None:
+    write(tmp_path, "apps/orders/apps.py", APPS_PY.format(domain="orders"))
     write(
         tmp_path,
-        "services.py",
+        "apps/orders/services.py",
         "def place(*, item_id: int, note: str | None = None) -> 'OrderData': ...\n"
         "async def cancel(order_id: int) -> None: ...\n"
         "def _helper() -> None: ...\n",
     )
     write(
         tmp_path,
-        "events.py",
+        "apps/orders/events.py",
         "class OrderPlaced(DomainEvent):\n    order_id: int\n\n"
         "class OrderPlacedLate(OrderPlaced):\n    delay: int = 0\n\n"
         "class NotAnEvent:\n    value: int\n",
     )
 
-    functions = public_functions([tmp_path / "services.py"])
-    events = event_types([tmp_path / "events.py"])
+    project = Project.read(tmp_path, use_cache=False)
+    functions = project.functions("orders", "services")
+    events = project.event_types("orders")
 
     assert [str(f) for f in functions] == [
         "async cancel(order_id: int) -> None",

@@ -156,7 +156,7 @@ def test_the_reader_finds_what_django_hides_from_imports() -> None:
         (12, "get_model", "inventory", "Item"),
     )
     assert facts.attributes == ((13, "apps.inventory.services.Item.objects.raw"),)
-    assert facts.sql == ((13, "SELECT id FROM inventory_item"),)
+    assert facts.sql == ((13, ("inventory_item",)),), "the docstring is no SQL"
     assert facts.relations == (
         (17, "Line", "item", "django.db.models.ForeignKey", "str:inventory.Item", ""),
     )
@@ -467,13 +467,17 @@ def test_unknown_domain_in_a_declaration_is_reported(project: SampleProject) -> 
     assert "fix: did you mean 'inventory'?" in report
 
 
-def test_a_file_python_cannot_parse_is_reported(project: SampleProject) -> None:
-    project.write("apps/orders/broken.py", "def broken(:\n")
+def test_a_file_python_cannot_parse_is_reported_and_every_other_file_judged(
+    project: SampleProject,
+) -> None:
+    project.write("apps/orders/broken.py", "\n\ndef broken(:\n")
+    project.write("apps/orders/stock.py", STOCK)
 
     code, report = check(project)
 
     assert code == 1
-    assert report.startswith("apps/orders/broken.py:1: cannot be parsed:")
+    assert "apps/orders/broken.py:3: [syntax] apps/orders/broken.py cannot be parsed" in report
+    assert_reported(report, "apps/orders/stock.py:3", "public-interface", "apps.inventory.models")
 
 
 # Gradual adoption: a committed baseline of known crossings (Packwerk's package_todo.yml).
@@ -587,11 +591,6 @@ def test_the_cache_is_written_reused_and_refreshed(
 ) -> None:
     first = scan.scan(project.root)
     assert (project.root / scan.CACHE_FILE).is_file()
-    # Files older than the last run by more than the racy window are not read again.
-    old = time.time() - 60
-    for path in project.root.rglob("*.py"):
-        os.utime(path, (old, old))
-    scan.scan(project.root)
     parsed: list[str] = []
     real_read_module = scan.read_module
 
@@ -612,11 +611,29 @@ def test_the_cache_is_written_reused_and_refreshed(
     assert len(parsed) == len(again) + 1, "--no-cache reads every file"
 
 
+def test_a_same_size_rewrite_with_its_time_restored_is_read_again(
+    project: SampleProject,
+) -> None:
+    path = project.root / "apps/orders/stock.py"
+    project.write("apps/orders/stock.py", "from apps.inventory.services import reserve as r\n")
+    assert check(project)[0] == 0
+    status = path.stat()
+    rewritten = "from apps.inventory.models import Item as r".ljust(status.st_size - 1) + "\n"
+    assert len(rewritten) == status.st_size
+    path.write_text(rewritten)
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+
+    code, report = check(project)
+
+    assert code == 1, "the cache keys on the contents, not on size and time"
+    assert_reported(report, "apps/orders/stock.py:1", "public-interface", "apps.inventory.models")
+
+
 def test_a_cache_from_elsewhere_is_ignored(project: SampleProject) -> None:
     (project.root / scan.CACHE_FILE).write_bytes(b"not a cache")
-    assert scan.load_cache(project.root / scan.CACHE_FILE, scan.cache_version()) == (0, {})
+    assert scan.load_cache(project.root / scan.CACHE_FILE, scan.cache_version()) == {}
     assert check(project)[0] == 0
-    assert scan.load_cache(project.root / scan.CACHE_FILE, b"another version") == (0, {})
+    assert scan.load_cache(project.root / scan.CACHE_FILE, b"another version") == {}
 
 
 # Entry points: manage.py's (without Django) and Django's command.
@@ -652,3 +669,323 @@ def test_the_system_check_reports_an_undeclared_model_relation(
     assert error.id == "boundaries.E001"
     assert "billing.Invoice.order" in error.msg
     assert "add 'orders' to model_relations_to in BillingConfig" in str(error.hint)
+
+
+def test_the_system_check_reports_an_unmanaged_model_on_another_domains_table(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from apps.billing.models import Invoice
+
+    monkeypatch.setattr(Invoice._meta, "managed", False)
+    monkeypatch.setattr(Invoice._meta, "db_table", "inventory_item")
+
+    (error,) = check_model_relations()
+
+    assert error.id == "boundaries.E003"
+    assert "billing.Invoice is an unmanaged model on the table inventory_item" in error.msg
+
+
+# No way around the check: every file has an owner, names resolve as Python resolves
+# them, Django's routes to a model count, clean code stays quiet, and nothing breaks it.
+
+
+def test_code_in_the_apps_package_is_owned_by_no_one(project: SampleProject) -> None:
+    project.write("apps/__init__.py", "from apps.inventory.models import Item\n")
+
+    code, report = check(project)
+
+    assert code == 1
+    assert_reported(report, "apps/__init__.py:1", "ownership", "belongs to no domain")
+
+
+@pytest.mark.parametrize(
+    "file",
+    ["apps/stray/helpers.py", "apps/__hidden/helpers.py", "scripts/helpers.py"],
+)
+def test_a_file_fitting_no_owner_is_reported(project: SampleProject, file: str) -> None:
+    project.write(str(Path(file).parent / "__init__.py"), "")
+    project.write(file, "from apps.inventory.models import Item\n")
+
+    code, report = check(project)
+
+    assert code == 1
+    assert_reported(report, f"{file}:1", "ownership")
+
+
+def test_an_empty_apps_package_and_the_package_folder_are_fine(project: SampleProject) -> None:
+    project.write("apps/__init__.py", '"""The domains."""\n')
+    project.write("template-package/src/modulith/x.py", "from apps.inventory import models\n")
+    project.write("manage.py", "import config.urls\n")
+    project.write("conftest.py", "from core.models import Base\n")
+
+    assert check(project) == (0, ANY_REPORT)
+
+
+class _Any(str):
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = str.__hash__
+
+
+ANY_REPORT = _Any()
+
+
+@pytest.mark.parametrize(
+    ("launderer", "code"),
+    [
+        ("config/shortcuts.py", "from apps.inventory.models import Item\n"),
+        ("core/shortcuts.py", "from apps.inventory.models import Item\n"),
+        ("config/shortcuts.py", "from apps.inventory.models import *\n"),
+        ("config/shortcuts.py", "import apps.inventory.models as m\nItem = m.Item\n"),
+    ],
+)
+def test_the_composition_root_and_shared_code_cannot_hand_a_model_on(
+    project: SampleProject, launderer: str, code: str
+) -> None:
+    project.write(launderer, code)
+    module = launderer.removesuffix(".py").replace("/", ".")
+    project.write("apps/orders/stock.py", f"from {module} import Item\n")
+
+    status, report = check(project)
+
+    assert status == 1
+    assert_reported(report, "apps/orders/stock.py:1", "public-interface", "inventory.Item", module)
+
+
+def test_a_model_re_exported_by_the_apps_package_stays_private(project: SampleProject) -> None:
+    project.write("apps/__init__.py", "from apps.inventory.models import Item\n")
+    project.write("apps/orders/stock.py", "import apps\n\nITEM = apps.Item\n")
+
+    status, report = check(project)
+
+    assert status == 1
+    assert_reported(report, "apps/orders/stock.py:3", "public-interface", "inventory.Item")
+
+
+def test_the_composition_root_may_wire_domains_together(project: SampleProject) -> None:
+    project.write("config/wiring.py", "from apps.inventory.models import Item\n\nMODELS = [Item]\n")
+    assert check(project)[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("code", "line", "words"),
+    [
+        ("import apps\n\nx = apps.inventory.models.Item.objects.all()\n", 3, "apps.inventory.models"),
+        ("from apps.inventory.services import *\n", 1, "inventory.Item"),
+        ("from apps.inventory import services\n\nx = getattr(services, 'Item')\n", 3, "inventory.Item"),
+        ("from apps.inventory import services\n\nItem = services.Item\n", 3, "inventory.Item"),
+        ("from apps.inventory.services import Stock\n", 1, "inventory.Item"),
+    ],
+)
+def test_names_resolve_as_python_resolves_them(
+    project: SampleProject, code: str, line: int, words: str
+) -> None:
+    project.append("apps/inventory/services.py", "\nStock = Item\n")
+    project.write("apps/orders/stock.py", code)
+
+    status, report = check(project)
+
+    assert status == 1
+    assert_reported(report, f"apps/orders/stock.py:{line}", "public-interface", words)
+
+
+def test_only_files_in_a_tests_package_are_test_code(project: SampleProject) -> None:
+    use = "from apps.billing.services import invoice_count\n"
+    project.write("apps/orders/tests/test_billing.py", use)
+    project.write("apps/orders/test_mode.py", use)
+
+    status, report = check(project)
+
+    assert status == 1
+    assert_reported(report, "apps/orders/test_mode.py:1", "declared-dependency", "'billing'")
+    assert "apps/orders/tests/test_billing.py" not in report
+
+
+@pytest.mark.parametrize(
+    ("code", "line"),
+    [
+        ("from django.apps import apps\n\nx = apps.get_app_config('inventory').get_models()\n", 3),
+        ("from django.apps import apps\n\nx = apps.all_models['inventory']\n", 3),
+        ("from django.apps import apps\n\nx = apps.get_registered_model('inventory', 'Item')\n", 3),
+        ("def forwards(apps, editor):\n    apps.get_model('inventory', 'Item')\n", 2),
+        (
+            "from django.contrib.contenttypes.models import ContentType\n\n"
+            "x = ContentType.objects.get(app_label='inventory', model='item').model_class()\n",
+            3,
+        ),
+        (
+            "from django.contrib.contenttypes.models import ContentType\n\n"
+            "x = ContentType.objects.get_by_natural_key('inventory', 'item')\n",
+            3,
+        ),
+    ],
+)
+def test_django_routes_to_another_domains_model_are_reported(
+    project: SampleProject, code: str, line: int
+) -> None:
+    project.write("apps/orders/stock.py", code)
+
+    status, report = check(project)
+
+    assert status == 1
+    assert_reported(report, f"apps/orders/stock.py:{line}", "public-interface", "inventory")
+
+
+def test_a_signal_connected_with_a_positional_sender_is_a_receiver(project: SampleProject) -> None:
+    project.write(
+        "apps/orders/signals.py",
+        "from django.db.models.signals import post_save\n"
+        "from django.apps import apps\n\n"
+        "def on_saved(**kwargs): ...\n\n"
+        "post_save.connect(on_saved, 'inventory.Item')\n",
+    )
+
+    status, report = check(project)
+
+    assert status == 1
+    assert_reported(report, "apps/orders/signals.py:6", "model-relations", "inventory.Item")
+
+
+def test_a_relation_target_held_in_a_constant_is_read(project: SampleProject) -> None:
+    project.write(
+        "apps/orders/lines.py",
+        "from django.db import models\n\nTARGET = 'inventory.Item'\n\n"
+        "class Line(models.Model):\n    item = models.ForeignKey(TARGET, on_delete=models.CASCADE)\n",
+    )
+
+    status, report = check(project)
+
+    assert status == 1
+    assert_reported(report, "apps/orders/lines.py:6", "model-relations", "inventory.Item")
+
+
+def test_an_unmanaged_model_on_another_domains_table_is_reported(project: SampleProject) -> None:
+    project.write(
+        "apps/orders/mirror.py",
+        "from django.db import models\n\n"
+        "class Mirror(models.Model):\n    name = models.CharField(max_length=9)\n\n"
+        "    class Meta:\n        managed = False\n        db_table = 'inventory_item'\n",
+    )
+
+    status, report = check(project)
+
+    assert status == 1
+    assert_reported(report, "apps/orders/mirror.py:3", "public-interface", "inventory_item")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import logging\n\nlogging.getLogger().info('copied rows from inventory_item')\n",
+        "from django.db import models\n\nclass Note(models.Model):\n"
+        "    text = models.TextField(help_text='select the rows from inventory_item')\n",
+        "LIMIT = 3\n'''Rows to select from inventory_item at once.'''\n",
+        "def a():\n    from apps.inventory import services\n    return services\n\n"
+        "def b(make):\n    services = make()\n    return services.Item.objects.all()\n",
+        "def b(services):\n    return services.Item\n\n"
+        "from apps.inventory import services as other\n",
+        "def c(registry):\n    return registry.get_model('inventory', 'Item')\n",
+        "class Factory:\n    def get_model(self, name): ...\n\nx = Factory().get_model('inventory.Item')\n",
+    ],
+)
+def test_clean_code_stays_quiet(project: SampleProject, code: str) -> None:
+    project.write("apps/orders/clean.py", code)
+
+    assert check(project) == (0, ANY_REPORT)
+
+
+def test_sql_passed_to_the_database_is_read(project: SampleProject) -> None:
+    project.write(
+        "apps/orders/report.py",
+        "from django.db import connection\n\ndef rows():\n    with connection.cursor() as c:\n"
+        "        c.execute(f'SELECT id FROM inventory_item WHERE id = {1}')\n",
+    )
+
+    status, report = check(project)
+
+    assert status == 1
+    assert_reported(report, "apps/orders/report.py:5", "public-interface", "inventory_item")
+
+
+def test_an_unreadable_file_and_a_folder_loop_are_findings(
+    project: SampleProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project.root / "apps/orders/loop").symlink_to(project.root / "apps/orders")
+    project.write("apps/orders/secret.py", "x = 1\n")
+    project.write("apps/orders/stock.py", STOCK)
+    real_open = open
+
+    def guarded(path: str, *args: object, **kwargs: object) -> object:
+        if str(path).endswith("secret.py"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(scan, "open", guarded, raising=False)
+
+    status, report = check(project)
+
+    assert status == 1
+    assert_reported(report, "apps/orders/secret.py:1", "ownership", "cannot be read")
+    assert_reported(report, "apps/orders/loop:1", "ownership", "loop")
+    assert_reported(report, "apps/orders/stock.py:3", "public-interface")
+
+
+def test_a_large_generated_module_is_read_in_linear_time_and_kept_small(
+    project: SampleProject,
+) -> None:
+    def generated(rows: int) -> str:
+        return "".join(
+            f"ROW_{i} = {{'name': 'select the value from inventory_item {i}', 'n': {i}}}\n"
+            for i in range(rows)
+        )
+
+    small, large = generated(13_000), generated(65_000)
+    assert len(large) > 5_000_000
+    timings = []
+    for text in (small, large):
+        project.write("apps/orders/generated.py", text)
+        started = time.perf_counter()
+        assert check(project)[0] == 0
+        timings.append(time.perf_counter() - started)
+
+    assert timings[1] < timings[0] * 10, f"5 times the code took {timings[1] / timings[0]:.1f}x"
+    assert (project.root / scan.CACHE_FILE).stat().st_size < 200_000, "its strings stay out"
+
+
+@pytest.mark.parametrize(
+    ("query", "reported"),
+    [
+        ("Charge.objects.filter(shipment__item__name='x')", True),
+        ("Charge.objects.all().select_related('shipment__item')", True),
+        ("Charge.objects.filter(shipment__order__quantity=1)", False),
+        ("Charge.objects.filter(shipment__item_id=1)", False),
+        ("Charge.objects.filter(shipment__in=[1])", False),
+    ],
+)
+def test_a_query_lookup_walking_into_a_third_domain_is_reported(
+    project: SampleProject, query: str, reported: bool
+) -> None:
+    project.declare("orders", "model_relations_to", "inventory")
+    project.write(
+        "apps/orders/shipments.py",
+        "from django.db import models\n\nfrom apps.orders.models import Order\n\n"
+        "class Shipment(models.Model):\n"
+        "    order = models.ForeignKey(Order, on_delete=models.CASCADE)\n"
+        "    item = models.ForeignKey('inventory.Item', on_delete=models.CASCADE)\n",
+    )
+    project.write(
+        "apps/billing/charges.py",
+        "from django.db import models\n\n"
+        "class Charge(models.Model):\n"
+        "    shipment = models.ForeignKey('orders.Shipment', on_delete=models.CASCADE)\n\n"
+        f"def rows():\n    return {query}\n",
+    )
+
+    status, report = check(project)
+
+    if reported:
+        assert status == 1
+        assert_reported(report, "apps/billing/charges.py:7", "model-relations", "inventory.Item")
+    else:
+        assert status == 0, report

@@ -61,7 +61,7 @@ def declaration_of(domain: str, config_class: "type[AppConfig]", root: Path) -> 
 
 def load_declarations(root: Path) -> dict[str, Declaration]:
     """Read each domain's declarations from the source of its `apps.py`, without running
-    it, exactly as the boundary check reads them (see modulith.boundaries.index)."""
-    from modulith.boundaries.index import read_declarations
+    it, exactly as the boundary check reads them (see modulith.boundaries.model)."""
+    from modulith.boundaries.model import read_declarations
 
     return read_declarations(root, discover_domains(root))[0]

@@ -2,7 +2,8 @@
 
 - `graph`: the domains and their dependencies (declared, event subscriptions, model
   relations), from the declarations the boundary check reads (`modulith.domains`).
-- `source`: what a domain's modules define, read as source code without importing them.
+- what a domain's modules define is read by the one model of the project
+  (`modulith.boundaries.model`), which the boundary check reads too.
 - `canvas` and `document`: `docs/architecture.md`, written by `manage.py domain_map`.
 - `affected`: which domains' tests a change reaches (`make test-affected`).
 """

@@ -1,7 +1,8 @@
 """Each domain's canvas: what it offers and what it uses, for `docs/architecture.md`.
 
 After Spring Modulith's Application Module Canvas. Services, events, handlers and tasks
-are read from the source (`modulith.architecture.source`); models and HTTP endpoints from
+are read from the source, by the one model of the project (`modulith.boundaries.model`);
+models and HTTP endpoints from
 Django's registries, which know them however the modules are laid out (so this needs
 Django set up, as `manage.py domain_map` does).
 """
@@ -13,18 +14,10 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.views import View
 
-from modulith.architecture.graph import DomainGraph, Kind, load_subscriptions
-from modulith.architecture.source import (
-    EventType,
-    Function,
-    Subscription,
-    event_types,
-    module_files,
-    public_classes,
-    public_functions,
-)
+from modulith.architecture.graph import DomainGraph, Kind, load_project
+from modulith.boundaries.model import EventHandler, EventType, Function, Project
 from modulith.boundaries.rules import domain_of
-from modulith.domains import Declaration, load_declarations, project_root
+from modulith.domains import Declaration
 
 # Methods every view answers the same way: not worth listing.
 IMPLICIT_METHODS = frozenset({"head", "options", "trace"})
@@ -50,36 +43,36 @@ class Canvas:
     service_types: list[str]
     events: list[EventType]
     listeners: dict[str, list[str]]  # event name -> the domains that subscribe to it
-    subscriptions: list[Subscription]
+    subscriptions: list[EventHandler]
     models: list[str]
     endpoints: list[Endpoint]
     tasks: list[Function]
 
 
-def canvases(graph: DomainGraph) -> list[Canvas]:
+def canvases(graph: DomainGraph, project: Project | None = None) -> list[Canvas]:
     """One canvas per domain of the graph, in the graph's order."""
-    declarations = load_declarations(project_root())
-    subscriptions = load_subscriptions(declarations)
+    project = project or load_project()
+    subscriptions = project.event_handlers()
     endpoints = endpoints_by_domain()
     return [
         Canvas(
             domain=domain,
-            declaration=declarations[domain],
+            declaration=project.declarations[domain],
             used_by=graph.dependents(domain),
-            services=public_functions(module_files(domain, "services")),
-            service_types=public_classes(module_files(domain, "services")),
-            events=event_types(module_files(domain, "events")),
+            services=project.functions(domain, "services"),
+            service_types=project.public_classes(domain, "services"),
+            events=project.event_types(domain),
             listeners=listeners_of(domain, subscriptions),
             subscriptions=[s for s in subscriptions if s.subscriber == domain],
             models=models_of(domain),
             endpoints=endpoints.get(domain, []),
-            tasks=public_functions(module_files(domain, "tasks")),
+            tasks=project.functions(domain, "tasks"),
         )
         for domain in graph.domains
     ]
 
 
-def listeners_of(domain: str, subscriptions: list[Subscription]) -> dict[str, list[str]]:
+def listeners_of(domain: str, subscriptions: list[EventHandler]) -> dict[str, list[str]]:
     found: dict[str, set[str]] = {}
     for subscription in subscriptions:
         if subscription.publisher == domain:

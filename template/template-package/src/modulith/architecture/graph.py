@@ -2,18 +2,20 @@
 
 An edge `orders -> inventory` means orders relies on inventory: a change to inventory
 can break orders. Edges come from each domain's `apps.py` (`depends_on`,
-`model_relations_to`, through `modulith.domains.load_declarations`) and from the event
-subscriptions in its `handlers` module; nothing is configured a second time.
+`model_relations_to`) and from the event subscriptions in its code, all read from the
+one model of the project the boundary check reads (`modulith.boundaries.model`, with
+its cache); nothing is configured a second time.
 """
 
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 
-from modulith.architecture.source import Subscription, subscriptions_of
 from modulith.boundaries.baseline import read_baseline
-from modulith.domains import Declaration, load_declarations, project_root
+from modulith.boundaries.model import EventHandler, Project
+from modulith.domains import Declaration, project_root
 
 
 class Kind(Enum):
@@ -77,7 +79,7 @@ class DomainGraph:
 
 def build_graph(
     declarations: Mapping[str, Declaration],
-    subscriptions: Iterable[Subscription],
+    subscriptions: Iterable[EventHandler],
     baselined: Iterable[tuple[str, str]] = (),
 ) -> DomainGraph:
     """The graph of the declared and discovered dependencies between domains.
@@ -100,12 +102,13 @@ def build_graph(
     return DomainGraph(tuple(sorted(domains)), tuple(sorted(kept, key=Edge.sort_key)))
 
 
-def load_subscriptions(domains: Iterable[str]) -> list[Subscription]:
-    return [s for domain in sorted(domains) for s in subscriptions_of(domain)]
+def load_project(root: Path | None = None) -> Project:
+    """The project's model, read as the boundary check reads it (through its cache)."""
+    return Project.read(root or project_root())
 
 
-def load_graph() -> DomainGraph:
+def load_graph(project: Project | None = None) -> DomainGraph:
     """The project's graph, read from the code and the boundary baseline, without Django."""
-    declarations = load_declarations(project_root())
+    project = project or load_project()
     baselined = {(c.source_domain, c.target_domain) for c in read_baseline()}
-    return build_graph(declarations, load_subscriptions(declarations), baselined)
+    return build_graph(project.declarations, project.event_handlers(), baselined)

@@ -21,7 +21,7 @@ from modulith.domains import project_root
 
 BASELINE_NAME = "boundaries-baseline.json"
 # Broken declarations are mistakes in apps.py, not crossings to tolerate.
-NEVER_BASELINED = frozenset({"declarations"})
+NEVER_BASELINED = frozenset({"declarations", "ownership", "syntax"})
 ABOUT = (
     "Known boundary crossings, tolerated until fixed. Written by `python manage.py "
     "check_boundaries --update-baseline`; the check fails on any crossing not listed "

@@ -4,7 +4,8 @@
 check reads them from the loaded app registry instead, so it also sees relations that
 code builds at start-up. It applies the same two rules: model-relations (a domain's
 models reach another domain's models only where `model_relations_to` allows it) and
-core-neutral (core's models and receivers reach no domain's models).
+core-neutral (core's models and receivers reach no domain's models); and it reports an
+unmanaged model whose table is another domain's (public-interface).
 """
 
 import inspect
@@ -44,7 +45,7 @@ def check_model_relations(
         for config in apps.get_app_configs()
         if domain_of(config.name) is not None
     }
-    return [*relation_errors(domains), *signal_errors(domains)]
+    return [*relation_errors(domains), *signal_errors(domains), *table_errors(domains)]
 
 
 def broken_rule(source: str, target: str, domains: dict[str, AppConfig]) -> str | None:
@@ -119,6 +120,32 @@ def signal_errors(domains: dict[str, AppConfig]) -> Iterator[Error]:
                 "and subscribe to it; " + allow(source, target_label, domains),
                 obj=receiver.__qualname__,
                 id="boundaries.E002",
+            )
+
+
+def table_errors(domains: dict[str, AppConfig]) -> Iterator[Error]:
+    """An unmanaged model whose table is another domain's: the same rows, by another door."""
+    owners = {
+        model._meta.db_table.lower(): model
+        for config in domains.values()
+        for model in config.get_models()
+        if model._meta.managed
+    }
+    for config in (apps.get_app_config("core"), *domains.values()):
+        for model in config.get_models():
+            owner = owners.get(model._meta.db_table.lower())
+            if model._meta.managed or owner is None:
+                continue
+            source, target = config.label, owner._meta.app_label
+            if source == target or target not in domains:
+                continue
+            yield Error(
+                f"{code_location(model)}: [public-interface] {model._meta.label} is an "
+                f"unmanaged model on the table {owner._meta.db_table} of {owner._meta.label}, "
+                f"a model private to '{target}'.",
+                hint=f"read {target}'s data through apps.{target}.services instead.",
+                obj=model,
+                id="boundaries.E003",
             )
 
 

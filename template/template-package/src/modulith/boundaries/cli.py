@@ -22,9 +22,8 @@ from modulith.boundaries.baseline import (
     read_baseline,
     write_baseline,
 )
-from modulith.boundaries.index import Project
+from modulith.boundaries.model import Project
 from modulith.boundaries.rules import Violation, check_cycles, check_reaches
-from modulith.boundaries.scan import scan
 
 DESCRIPTION = (
     "Check the boundaries between domains (README: the boundary rules): imports, models "
@@ -71,7 +70,7 @@ def main(argv: Sequence[str] | None = None, root: Path | None = None) -> int:
 
 def find_violations(root: Path, use_cache: bool = True) -> tuple[Project, list[Violation]]:
     """The project as read, and every rule it breaks, sorted by file and line."""
-    project = Project(scan(root, use_cache))
+    project = Project.read(root, use_cache)
     reaches = list(project.reaches())
     violations = {
         *project.problems,
@@ -91,11 +90,7 @@ def check(
 ) -> int:
     """Report every violation the baseline does not list; 0 when there is none, else 1."""
     baseline = baseline or root / BASELINE_NAME
-    try:
-        project, violations = find_violations(root, use_cache=use_cache)
-    except SyntaxError as error:
-        out.write(f"{error.filename}:{error.lineno}: cannot be parsed: {error.msg}.\n")
-        return 1
+    project, violations = find_violations(root, use_cache=use_cache)
     strict_domains = {domain for domain, d in project.declarations.items() if d.strict}
     shown = os.path.relpath(baseline)
     out.write(f"Checked {len(project.modules)} modules of {len(project.declarations)} domains.\n")

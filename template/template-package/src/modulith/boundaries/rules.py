@@ -1,7 +1,7 @@
 """The boundary rules, as pure functions over reaches and declarations (no Django, no files).
 
 A reach is one place where code of a domain (or of core) touches another domain. The
-index (index.py) finds them in the source; these functions decide which break a rule.
+model (model.py) finds them in the source; these functions decide which break a rule.
 """
 
 import graphlib
@@ -20,6 +20,7 @@ HANDED_OUT = "handed_out"  # takes a model (or private module) that a public mod
 TABLE = "table"  # names one of its tables in raw SQL
 RELATION = "relation"  # a model field relates to one of its models
 RECEIVER = "receiver"  # a signal receiver listens to one of its models
+LOOKUP = "lookup"  # a query lookup walks through relations into one of its models
 
 
 @dataclass(frozen=True, order=True)
@@ -73,9 +74,10 @@ def is_public(module: str, public_modules: frozenset[str] = PUBLIC_MODULES) -> b
 
 
 def is_test(module: str) -> bool:
-    """Test code: a `tests` package, a `test_*` module or a `conftest`."""
+    """Test code: a module in a `tests` package, or a `conftest`. The file's own name
+    gives no exemption: `test_mode.py` beside production code is production code."""
     parts = module.split(".")
-    return "tests" in parts or parts[-1].startswith("test_") or parts[-1] == "conftest"
+    return "tests" in parts[:-1] or parts[-1] in {"tests", "conftest"}
 
 
 def uses_domain(reach: Reach) -> bool:
@@ -95,7 +97,7 @@ def check_reaches(
             violations.append(core_reaches_a_domain(reach))
             continue
         declaration = declarations[reach.source]
-        if reach.kind in {RELATION, RECEIVER}:
+        if reach.kind in {RELATION, RECEIVER, LOOKUP}:
             if reach.target not in declaration.model_relations_to:
                 violations.append(undeclared_model_relation(reach, declaration))
             continue
@@ -118,6 +120,8 @@ def describe(reach: Reach) -> str:
         return f"names the table {reach.what} (model {reach.detail}) in raw SQL"
     if reach.kind == RELATION:
         return f"relates {reach.detail} to {reach.what}"  # "orders.Line.item (ForeignKey)"
+    if reach.kind == LOOKUP:
+        return f"walks the query lookup {reach.detail} into {reach.what}"
     return f"connects {reach.detail} of {reach.what}"  # "on_saved to post_save"
 
 
@@ -137,7 +141,7 @@ def violation(reach: Reach, rule: str, message: str, fix: str) -> Violation:
 def core_reaches_a_domain(reach: Reach) -> Violation:
     target = reach.target
     fix = f"move this code into apps/{target}/, or have {target} pass core what it needs."
-    if reach.kind in {RELATION, RECEIVER}:
+    if reach.kind in {RELATION, RECEIVER, LOOKUP}:
         fix = (
             f"move the model or receiver into apps/{reach.target}/, or keep a plain id "
             "column in core and let the domain resolve it."
@@ -196,6 +200,11 @@ def undeclared_model_relation(reach: Reach, declaration: Declaration) -> Violati
         instead = (
             f"keep {target}'s ids instead of a relation (e.g. {field}_id = "
             f"models.BigIntegerField()) and read them through apps.{target}.services"
+        )
+    elif reach.kind == LOOKUP:
+        instead = (
+            f"query {target}'s data through apps.{target}.services (with the ids this "
+            "domain holds) instead of walking relations into its models"
         )
     else:
         instead = f"have '{target}' publish an event from apps.{target}.events and subscribe to it"

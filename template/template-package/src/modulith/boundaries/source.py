@@ -1,16 +1,24 @@
-"""What one Python file says about boundaries, read from its syntax tree without running it.
+"""The one source reader: what one Python file says, read from its syntax tree without running it.
+
+Both the boundary check and the module map (and so test selection) read files here
+only; the model of the project (model.py) is built from these facts.
 
 A walk over the statements collects imports (also inside functions and `if
-TYPE_CHECKING:`), model classes with their relation fields and decorated signal
-receivers. Expressions are walked only where the source can hold what they would
-add, which keeps a cold run fast: calls naming modules and models by string (importlib,
-`import_string`, `apps.get_model`, `signal.connect`), attribute chains through another
-domain's modules, and SQL-looking strings. Facts are plain tuples so the scan can
+TYPE_CHECKING:`), model classes with their relation fields, signal receivers, event
+subscriptions and, for a domain's `services`, `events`, `tasks` and `handlers`
+modules, the public definitions the map lists. Names are scope-aware: an import inside
+one function means nothing in another. Expressions are walked only where the file can
+hold what they would add, which keeps a cold run fast: calls naming modules and models
+by string (importlib, `import_string`, Django's app registry, `ContentType`, `getattr`),
+signal connections, attribute chains through the project's modules, and the SQL passed
+to `cursor.execute`, `raw`, `RawSQL` or `extra`. Facts are plain tuples so the scan can
 cache them (scan.py).
 """
 
 import ast
+import bisect
 import re
+from inspect import Parameter, Signature, _ParameterKind
 from typing import NamedTuple
 
 ROOT_PACKAGES = frozenset({"apps", "core", "config"})
@@ -18,46 +26,90 @@ RELATION_FIELDS = frozenset(
     {"ForeignKey", "OneToOneField", "ManyToManyField", "ForeignObject", "GenericRelation"}
 )
 DECLARATIONS = frozenset({"name", "label", "depends_on", "model_relations_to", "strict"})
-# Raw SQL is found by its look: a string with an SQL keyword and an identifier with "_".
-SQL_WORDS = re.compile(r"\b(?:select|insert|update|delete|from|join|into|table)\b", re.IGNORECASE)
-# A file can hold such a string only if it has one of these words outside Python's own
-# `from x import y`, `.update(` and `.join(` (a cheap test on the whole file).
-SQL_IN_SOURCE = re.compile(
-    rb"\b(?:select|insert|delete|into|table)\b|\b(?:update|join)\b(?!\()"
-    rb"|\bfrom\b(?!\s+\.*[\w.]*\s+import\b)",
-    re.IGNORECASE,
+# The modules of a domain whose definitions the map lists (canvas.py).
+DEFINING_MODULES = frozenset({"services", "events", "tasks", "handlers"})
+# The decorator that registers an event handler, by the names it is imported under.
+SUBSCRIBER = frozenset({"modulith.events.subscriber", "modulith.events.subscriptions.subscriber"})
+# Django's app registry, by the names it is imported under.
+REGISTRY = frozenset({"django.apps.apps", "django.apps.registry.apps"})
+CONTENT_TYPE = "django.contrib.contenttypes.models.ContentType"
+# Calls whose string arguments are SQL: the only strings read as SQL.
+SQL_METHODS = frozenset({"execute", "executemany", "raw", "extra"})
+SQL_IN_SOURCE = (b"execute", b"raw(", b"extra(", b"RawSQL")
+# A table-like word in SQL: an identifier with an underscore.
+TABLE_WORD = re.compile(r"[a-z][a-z0-9]*_[a-z0-9_$]*")
+CALLS_BY_NAME = (
+    b"get_model", b"get_registered_model", b"all_models", b"import_module", b"import_string",
+    b"__import__", b"connect(", b"getattr(", b"natural_key", b"app_label",
+)  # fmt: skip
+# A query lookup crossing a relation: `order__item` (not `__init__`, `__name__`).
+LOOKUP_IN_SOURCE = re.compile(rb"[a-z0-9]__[a-z]")
+QUERY_METHODS = frozenset({
+    "filter", "exclude", "get", "get_or_create", "update_or_create", "order_by", "values",
+    "values_list", "select_related", "prefetch_related", "only", "defer", "annotate",
+    "aggregate", "distinct", "update", "first", "last", "all", "none", "count", "exists",
+})  # fmt: skip
+NEWLINE = re.compile(b"\n")
+# Bytes a name is made of, and a dot: what may not come right before a word of its own.
+NAME_BYTES = frozenset(
+    bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_."
 )
-CALLS_BY_NAME = (b"get_model", b"import_module", b"import_string", b"__import__", b".connect")
+MAX_SQL_WORDS = 64  # table-like words kept per SQL call: a generated blob stays small
 
 
 class ModuleFacts(NamedTuple):
-    """Everything the rules need from one module, as plain data (see the field comments).
+    """Everything the model needs from one module, as plain data (see the field comments).
 
     A model reference is `"str:inventory.Inventory"` (named by string, as Django allows)
     or `"py:apps.inventory.models.Inventory"` (a Python name, qualified through imports).
     """
 
-    # (line, module, name): `from module import name`; name is "" for `import module`.
+    # (line, module, name): `from module import name`; name "" for `import module`,
+    # "*" for a star import. Only imports of the project's own packages.
     imports: tuple[tuple[int, str, str], ...]
-    # (line, kind, first, second): "import_module"/"import_string" (dotted name, "") and
-    # "get_model" (app label, model name), each called with string literals.
+    # (line, kind, first, second): "import_module"/"import_string" (dotted name, ""),
+    # "get_model" (app label, model name) and "get_models" (app label, ""): named by
+    # string literals through importlib, Django's app registry or ContentType.
     by_name: tuple[tuple[int, str, str, str], ...]
     # Names bound at module level -> what they stand for, e.g. "Inventory" ->
     # "apps.inventory.models.Inventory" (classes defined here point to themselves).
     exports: dict[str, str]
-    # (name, line, qualified bases, has model fields, concrete, db_table or "").
-    classes: tuple[tuple[str, int, tuple[str, ...], bool, bool, str], ...]
+    # (name, line, qualified bases, has model fields, concrete, db_table or "", managed).
+    classes: tuple[tuple[str, int, tuple[str, ...], bool, bool, str, bool], ...]
     # (line, class, field, field type, target reference, `through` reference or "").
     relations: tuple[tuple[int, str, str, str, str, str], ...]
     # (line, receiving function, signal, sender reference).
     receivers: tuple[tuple[int, str, str, str], ...]
-    # (line, qualified chain) for attribute chains rooted at an imported `apps` module.
+    # (line, qualified chain) for attribute chains rooted at a module of the project
+    # (outside the module's own domain), also `getattr(module, "Name")`.
     attributes: tuple[tuple[int, str], ...]
-    # (line, text) of string literals that read like SQL (docstrings excluded).
-    sql: tuple[tuple[int, str], ...]
+    # (line, table-like words) of the SQL passed to execute/raw/RawSQL/extra.
+    sql: tuple[tuple[int, tuple[str, ...]], ...]
     # The AppConfig subclass, if any: (class, line, {declaration: (line, literal value)}),
     # the value None where it is not a literal.
     config: tuple[str, int, dict[str, tuple[int, object]]] | None
+    # Modules star-imported at module level: their public names are exported too.
+    stars: tuple[str, ...] = ()
+    # Definitions of a domain's services/events/tasks/handlers modules, for the map:
+    # (name, signature, is_async) of public functions; names of public classes; and
+    # (name, base names, fields) of every class.
+    functions: tuple[tuple[str, str, bool], ...] = ()
+    public_classes: tuple[str, ...] = ()
+    class_fields: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = ()
+    # (line, handler, qualified event, durable) of each `@subscriber(Event)` handler.
+    subscriptions: tuple[tuple[int, str, str, bool], ...] = ()
+    # (line, model reference, lookup path "order__item__name") of ORM lookups that
+    # cross at least one relation, on `Model.objects` query chains.
+    lookups: tuple[tuple[int, str, str], ...] = ()
+    # Whether the module holds any statement beyond a docstring and `__future__` imports.
+    has_code: bool = False
+    # The names of a literal `__all__`, else None.
+    all_names: tuple[str, ...] | None = None
+    # (line, message) when Python cannot parse the file; every other field is then empty.
+    error: tuple[int, str] | None = None
+
+
+EMPTY = ModuleFacts((), (), {}, (), (), (), (), (), None)
 
 
 def module_name(relative: str) -> tuple[str, bool]:
@@ -68,17 +120,51 @@ def module_name(relative: str) -> tuple[str, bool]:
     return name, False
 
 
+def unparsable(line: int, message: str) -> ModuleFacts:
+    return ModuleFacts((), (), {}, (), (), (), (), (), None, error=(line, message))
+
+
 def read_module(source: bytes, module: str, is_package: bool) -> ModuleFacts:
     """Facts of one module's source; raises SyntaxError for code Python cannot parse."""
+    if not source.strip():
+        return EMPTY  # a package's empty `__init__.py`: a quarter of a project's files
     tree = ast.parse(source)
-    reader = _Reader(module, is_package)
-    reader.statements(tree.body, depth=0, documented=True)
+    reader = _Reader(module, is_package, walk=False)
+    reader.module_body(tree.body)
     calls = any(name in source for name in CALLS_BY_NAME)
-    attributes = reader.binds_another_domain()
-    sql = SQL_IN_SOURCE.search(source) is not None
-    if calls or attributes or sql:
-        reader.expressions(tree, calls=calls, attributes=attributes, sql=sql)
+    sql = any(name in source for name in SQL_IN_SOURCE)
+    queries = b"__" in source and b".objects" in source and reader.relations_possible(source)
+    words = [*(CALLS_BY_NAME if calls else ()), *(SQL_IN_SOURCE if sql else ())]
+    if reader.gateways:
+        words.append(b"getattr(")
+    if queries:
+        words.append(b"__")
+    names = [f"{name}.".encode() for name in sorted(reader.gateways)]
+    hot = hot_lines(source, words, names) if words or names else []
+    if hot:
+        reader = _Reader(module, is_package, walk=True, calls=calls, sql=sql, queries=queries)
+        reader.hot = hot
+        reader.module_body(tree.body)
     return reader.facts()
+
+
+def hot_lines(source: bytes, words: list[bytes], names: list[bytes]) -> list[int]:
+    """The sorted numbers of the lines where one of these words starts, or one of these
+    names (not inside a longer name or after a dot): the statements around them are the
+    only ones whose expressions are walked. Found by plain searches, fast on any file."""
+    offsets = []
+    for word in (*words, *names):
+        boundary = word in names
+        at = source.find(word)
+        while at != -1:
+            if not (boundary and at and source[at - 1 : at] in NAME_BYTES):
+                offsets.append(at)
+            at = source.find(word, at + len(word))
+    if not offsets:
+        return []
+    offsets.sort()
+    newlines = [match.start() for match in NEWLINE.finditer(source, 0, offsets[-1])]
+    return sorted({bisect.bisect_left(newlines, offset) + 1 for offset in offsets})
 
 
 def dotted(node: ast.expr) -> str | None:
@@ -102,22 +188,47 @@ def keyword(call: ast.Call, name: str) -> ast.expr | None:
 
 
 class _Reader:
-    def __init__(self, module: str, is_package: bool) -> None:
+    def __init__(
+        self,
+        module: str,
+        is_package: bool,
+        *,
+        walk: bool,
+        calls: bool = False,
+        sql: bool = False,
+        queries: bool = False,
+    ) -> None:
         self.module = module
         self.package = module if is_package else module.rpartition(".")[0]
-        self.names: dict[str, str] = {}  # every binding by import or class, any scope
-        self.exports: dict[str, str] = {}
-        self.seen: set[int] = set()  # nodes read already: docstrings, parts of others
+        parts = module.split(".")
+        self.own = f"apps.{parts[1]}." if len(parts) > 1 and parts[0] == "apps" else None
+        self.defining = len(parts) >= 3 and parts[0] == "apps" and parts[2] in DEFINING_MODULES
+        self.walk, self.calls, self.sql_calls, self.queries = walk, calls, sql, queries
+        self.names: dict[str, str] = {}  # the current scope's bindings
+        self.exports: dict[str, str] = {}  # the module scope's, which functions see
+        self.constants: dict[str, str] = {}  # module-level string constants
+        self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, dict[str, str]]] = []
+        self.hot: list[int] = []  # lines worth walking (hot_lines)
+        self.gateways: set[str] = set()  # names bound, in any scope, to the project's code
+        self.has_code = False
+        self.all_names: set[str] | None = None
         self.imports: list[tuple[int, str, str]] = []
+        self.stars: list[str] = []
         self.by_name: list[tuple[int, str, str, str]] = []
-        self.classes: list[tuple[str, int, tuple[str, ...], bool, bool, str]] = []
+        self.classes: list[tuple[str, int, tuple[str, ...], bool, bool, str, bool]] = []
         self.relations: list[tuple[int, str, str, str, str, str]] = []
         self.receivers: list[tuple[int, str, str, str]] = []
         self.attributes: list[tuple[int, str]] = []
-        self.sql: list[tuple[int, str]] = []
+        self.sql: list[tuple[int, tuple[str, ...]]] = []
         self.config: tuple[str, int, dict[str, tuple[int, object]]] | None = None
+        self.functions: list[tuple[str, str, bool]] = []
+        self.class_names: list[str] = []
+        self.class_fields: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
+        self.subscriptions: list[tuple[int, str, str, bool]] = []
+        self.lookups: list[tuple[int, str, str]] = []
 
     def facts(self) -> ModuleFacts:
+        public = self.exports_name
         return ModuleFacts(
             tuple(self.imports),
             tuple(self.by_name),
@@ -125,15 +236,27 @@ class _Reader:
             tuple(self.classes),
             tuple(self.relations),
             tuple(self.receivers),
-            tuple(self.attributes),
+            tuple(dict.fromkeys(self.attributes)),
             tuple(self.sql),
             self.config,
+            tuple(self.stars),
+            tuple(sorted(f for f in self.functions if public(f[0]))),
+            tuple(sorted(name for name in self.class_names if public(name))),
+            tuple(self.class_fields),
+            tuple(self.subscriptions),
+            tuple(self.lookups),
+            self.has_code,
+            None if self.all_names is None else tuple(sorted(self.all_names)),
         )
+
+    def exports_name(self, name: str) -> bool:
+        """Whether a module-level name is offered: listed in `__all__`, else not `_`-led."""
+        return name in self.all_names if self.all_names is not None else not name.startswith("_")
 
     # Names
 
     def qualify(self, node: ast.expr | None) -> str | None:
-        """The qualified name an expression stands for, through this module's imports."""
+        """The qualified name an expression stands for, through the imports in scope."""
         chain = dotted(node) if node is not None else None
         if chain is None:
             return None
@@ -142,8 +265,11 @@ class _Reader:
         return None if target is None else f"{target}.{rest}" if rest else target
 
     def reference(self, node: ast.expr | None) -> str | None:
-        """A model reference: by string as Django reads it, or by qualified name."""
+        """A model reference: by string as Django reads it (also through a module-level
+        constant), or by qualified name."""
         text = string(node)
+        if text is None and isinstance(node, ast.Name) and node.id not in self.names:
+            text = self.constants.get(node.id)
         if text is not None:
             return f"str:{text}"
         qualified = self.qualify(node)
@@ -155,61 +281,158 @@ class _Reader:
         base = self.package.rsplit(".", level - 1)[0] if level > 1 else self.package
         return f"{base}.{module}" if module else base
 
-    def binds_another_domain(self) -> bool:
-        """Whether a name here stands for something in `apps` outside this module's domain."""
-        own = self.module.split(".")[1] if self.module.startswith("apps.") else None
-        return any(
-            target == "apps" or (target.startswith("apps.") and target.split(".")[1] != own)
-            for target in self.names.values()
-        )
+    def outside(self, target: str) -> bool:
+        """Whether a qualified name lies in the project, outside this module's domain."""
+        root = target.partition(".")[0]
+        return root in ROOT_PACKAGES and not (self.own and f"{target}.".startswith(self.own))
+
+    def bind(self, name: str, target: str) -> None:
+        self.names[name] = target
+        if self.names is self.exports:
+            self.constants.pop(name, None)
+        if self.outside(target) and not target.startswith("core"):
+            # core reaching a domain breaks core-neutral where it does so: what it
+            # hands on needs no second report, so its names are no gateways.
+            self.gateways.add(name)
+
+    def relations_possible(self, source: bytes) -> bool:
+        """Whether a query lookup may cross a relation: a `__` outside dunder names."""
+        return LOOKUP_IN_SOURCE.search(source) is not None
 
     # Statements
 
+    def module_body(self, body: list[ast.stmt]) -> None:
+        self.names = self.exports
+        self.statements(body, depth=0, documented=True)
+        self.has_code = any(not is_docstring_or_future(node) for node in body)
+        while self.pending:  # function bodies, after the module: they see its final names
+            node, parent = self.pending.pop(0)
+            self.names = dict(parent)
+            arguments = node.args
+            for arg in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                        arguments.vararg, arguments.kwarg):  # fmt: skip
+                if arg is not None:
+                    self.names.pop(arg.arg, None)
+            self.statements(node.body, depth=1, documented=True)
+
     def statements(self, body: list[ast.stmt], depth: int, documented: bool = False) -> None:
-        """Imports, classes and decorated functions in `body`, and in nested blocks."""
-        if documented:
-            self.skip_docstring(body)
-        for node in body:
+        """Imports, classes and functions in `body`, and in nested blocks."""
+        start = 1 if documented and body and is_docstring(body[0]) else 0
+        walk = self.walk
+        for node in body[start:] if start else body:
             if isinstance(node, ast.Import):
-                self.add_import(node, depth)
+                self.add_import(node)
             elif isinstance(node, ast.ImportFrom):
-                self.add_import_from(node, depth)
-            elif isinstance(node, ast.ClassDef):
-                self.add_class(node, depth)
-                self.statements(node.body, depth + 1, documented=True)
+                self.add_import_from(node)
+            elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+                self.add_assignment(node, depth)
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                for decorator in node.decorator_list:
-                    if isinstance(decorator, ast.Call) and self.is_receiver(decorator.func):
-                        self.add_receiver(decorator, node.name)
-                self.statements(node.body, depth + 1, documented=True)
-            else:  # if, for, while, with, try, match: their blocks keep the depth
-                for block in ("body", "orelse", "finalbody"):
-                    self.statements(getattr(node, block, []), depth)
-                for part in (*getattr(node, "handlers", ()), *getattr(node, "cases", ())):
-                    self.statements(part.body, depth)
+                self.add_function(node, depth)
+            elif isinstance(node, ast.ClassDef):
+                if walk:
+                    keywords = (k.value for k in node.keywords)
+                    self.expressions(*node.decorator_list, *node.bases, *keywords)
+                self.add_class(node, depth)
+            elif isinstance(node, ast.Expr | ast.Return):
+                if walk:
+                    self.expressions(node.value)
+            elif isinstance(node, ast.If | ast.While):
+                if walk:
+                    self.expressions(node.test)
+                self.statements(node.body, depth)
+                self.statements(node.orelse, depth)
+            elif isinstance(node, ast.For | ast.AsyncFor):
+                if walk:
+                    self.expressions(node.iter)
+                self.statements(node.body, depth)
+                self.statements(node.orelse, depth)
+            elif isinstance(node, ast.With | ast.AsyncWith):
+                if walk:
+                    self.expressions(*(item.context_expr for item in node.items))
+                self.statements(node.body, depth)
+            elif isinstance(node, ast.Try | ast.TryStar):
+                self.statements(node.body, depth)
+                for handler in node.handlers:
+                    if walk:
+                        self.expressions(handler.type)
+                    self.statements(handler.body, depth)
+                self.statements(node.orelse, depth)
+                self.statements(node.finalbody, depth)
+            elif isinstance(node, ast.Match):
+                if walk:
+                    self.expressions(node.subject)
+                for case in node.cases:
+                    if walk:
+                        self.expressions(case.guard)
+                    self.statements(case.body, depth)
+            elif walk:  # raise, assert, del, ...: expressions only
+                self.expressions(*(v for _, v in ast.iter_fields(node) if isinstance(v, ast.expr)))
 
-    def bind(self, name: str, target: str, depth: int) -> None:
-        self.names[name] = target
-        if depth == 0:
-            self.exports[name] = target
-
-    def add_import(self, node: ast.Import, depth: int) -> None:
-        for alias in node.names:
-            if alias.name.partition(".")[0] in ROOT_PACKAGES:
-                self.imports.append((node.lineno, alias.name, ""))
-            if alias.asname:
-                self.bind(alias.asname, alias.name, depth)
+    def add_assignment(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign, depth: int) -> None:
+        value = node.value
+        if self.walk:
+            self.expressions(value)
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        alias = None
+        if isinstance(value, ast.Name | ast.Attribute) and not isinstance(node, ast.AugAssign):
+            alias = self.qualify(value)
+        for target in targets:
+            if not isinstance(target, ast.Name):
+                if self.walk:
+                    self.expressions(target)
+            elif target.id == "__all__" and depth == 0:
+                self.all_names = names_listed(node.value)
+            elif alias is not None:
+                self.bind(target.id, alias)  # `Item = services.Item`: an alias
             else:
-                root = alias.name.partition(".")[0]
-                self.bind(root, root, depth)
+                self.names.pop(target.id, None)  # a local shadows what it named
+                text = string(node.value) if depth == 0 else None
+                if text is not None and self.names is self.exports:
+                    self.constants[target.id] = text
 
-    def add_import_from(self, node: ast.ImportFrom, depth: int) -> None:
-        module = self.absolute(node.module, node.level)
+    def add_import(self, node: ast.Import) -> None:
         for alias in node.names:
-            if module.partition(".")[0] in ROOT_PACKAGES:
-                self.imports.append((node.lineno, module, "" if alias.name == "*" else alias.name))
-            if alias.name != "*":
-                self.bind(alias.asname or alias.name, f"{module}.{alias.name}", depth)
+            root = alias.name.partition(".")[0]
+            if root in ROOT_PACKAGES:
+                self.imports.append((node.lineno, alias.name, ""))
+            self.bind(alias.asname or root, alias.name if alias.asname else root)
+
+    def add_import_from(self, node: ast.ImportFrom) -> None:
+        module = self.absolute(node.module, node.level)
+        ours = module.partition(".")[0] in ROOT_PACKAGES
+        for alias in node.names:
+            if ours:
+                self.imports.append((node.lineno, module, alias.name))
+            if alias.name == "*":
+                if self.names is self.exports:
+                    self.stars.append(module)
+            else:
+                self.bind(alias.asname or alias.name, f"{module}.{alias.name}")
+
+    def add_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, depth: int) -> None:
+        arguments = node.args
+        if self.walk:
+            self.expressions(*node.decorator_list, *arguments.defaults)
+            self.expressions(*(d for d in arguments.kw_defaults if d is not None))
+        for decorator in node.decorator_list:
+            if isinstance(decorator, ast.Call):
+                func = self.qualify(decorator.func) or ""
+                if func.endswith("dispatch.receiver"):
+                    self.add_receiver(decorator, node.name)
+                elif func in SUBSCRIBER and decorator.args:
+                    self.add_subscription(decorator, node.name)
+        if depth == 0 and self.defining:
+            is_async = isinstance(node, ast.AsyncFunctionDef)
+            self.functions.append((node.name, signature(node), is_async))
+        self.bind(node.name, f"{self.module}.{node.name}")
+        self.pending.append((node, self.names))
+
+    def add_subscription(self, decorator: ast.Call, handler: str) -> None:
+        event = self.qualify(decorator.args[0])
+        durable = keyword(decorator, "durable")
+        if event:
+            is_durable = isinstance(durable, ast.Constant) and durable.value is True
+            self.subscriptions.append((decorator.lineno, handler, event, is_durable))
 
     def add_class(self, node: ast.ClassDef, depth: int) -> None:
         bases = tuple(filter(None, map(self.qualify, node.bases)))
@@ -217,7 +440,15 @@ class _Reader:
             self.read_class(node, bases)
             if any(base.endswith("AppConfig") for base in bases):
                 self.read_config(node)
-        self.bind(node.name, f"{self.module}.{node.name}", depth)
+            if self.defining:
+                self.class_names.append(node.name)
+                base_names = tuple(ast.unparse(b).rsplit(".", 1)[-1] for b in node.bases)
+                self.class_fields.append((node.name, base_names, tuple(fields_of(node))))
+        scope = self.names
+        self.names = dict(scope)  # a class body's names stay in it
+        self.statements(node.body, depth + 1, documented=True)
+        self.names = scope
+        self.bind(node.name, f"{self.module}.{node.name}")
 
     def read_class(self, node: ast.ClassDef, bases: tuple[str, ...]) -> None:
         has_fields = False
@@ -243,7 +474,8 @@ class _Reader:
         concrete = not (meta.get("abstract") or meta.get("proxy"))
         table = meta.get("db_table")
         table = table if isinstance(table, str) else ""
-        self.classes.append((node.name, node.lineno, bases, has_fields, concrete, table))
+        managed = meta.get("managed", True) is not False
+        self.classes.append((node.name, node.lineno, bases, has_fields, concrete, table, managed))
 
     def read_config(self, node: ast.ClassDef) -> None:
         """The AppConfig's declarations: (line, value), or (line, None) when not a literal."""
@@ -256,38 +488,56 @@ class _Reader:
 
     # Expressions
 
-    def expressions(self, tree: ast.Module, *, calls: bool, attributes: bool, sql: bool) -> None:
-        for node in ast.walk(tree):  # outer nodes first: they mark inner ones as seen
-            if id(node) in self.seen:
+    def expressions(self, *nodes: ast.expr | None) -> None:
+        if not self.walk:
+            return
+        hot = self.hot
+        for root in nodes:
+            if root is None:
                 continue
-            if calls and isinstance(node, ast.Call):
-                self.add_call(node)
-            elif attributes and isinstance(node, ast.Attribute):
-                self.add_attribute(node)
-            elif sql and isinstance(node, ast.JoinedStr):
-                # An f-string: its literal parts, with a space for each placeholder.
-                parts = [part for part in node.values if isinstance(part, ast.Constant)]
-                self.seen.update(map(id, parts))
-                self.add_sql(node.lineno, " ".join(str(part.value) for part in parts))
-            elif sql and isinstance(node, ast.Constant) and isinstance(node.value, str):
-                self.add_sql(node.lineno, node.value)
+            at = bisect.bisect_left(hot, root.lineno)
+            if at == len(hot) or hot[at] > (root.end_lineno or root.lineno):
+                continue  # no word that could matter on its lines
+            seen: set[int] = set()  # inner parts of a chain already recorded
+            for node in ast.walk(root):  # outer nodes first: they mark inner ones as seen
+                if isinstance(node, ast.Attribute):
+                    if id(node) not in seen:
+                        self.add_attribute(node, seen)
+                elif isinstance(node, ast.Call):
+                    if self.calls:
+                        self.add_call(node)
+                    if self.queries:
+                        self.add_lookups(node)
+                    if self.sql_calls:
+                        self.add_sql_call(node)
+                elif isinstance(node, ast.Subscript) and self.calls:
+                    self.add_subscript(node)
 
-    def add_attribute(self, node: ast.Attribute) -> None:
-        """`services.Item.objects` where `services` stands for a module in `apps`."""
+    def add_attribute(self, node: ast.Attribute, seen: set[int]) -> None:
+        """`services.Item.objects` where `services` stands for a module of the project."""
         qualified = self.qualify(node) if isinstance(node.ctx, ast.Load) else None
-        if qualified and qualified.startswith("apps."):
+        if qualified and self.outside(qualified):
             self.attributes.append((node.lineno, qualified))
             inner = node.value  # the longest chain says it all
             while isinstance(inner, ast.Attribute):
-                self.seen.add(id(inner))
+                seen.add(id(inner))
                 inner = inner.value
+
+    def is_registry(self, node: ast.expr) -> bool:
+        """Django's app registry: imported as such, or a function's `apps` argument (as
+        migrations receive it); `get_app_config(...)` on it gives one app's config."""
+        if isinstance(node, ast.Name) and node.id == "apps" and "apps" not in self.names:
+            return True
+        return self.qualify(node) in REGISTRY
 
     def add_call(self, node: ast.Call) -> None:
         func = node.func
         qualified = self.qualify(func) or ""
         first = string(node.args[0]) if node.args else None
-        if isinstance(func, ast.Attribute) and func.attr == "get_model":
-            self.add_get_model(node)
+        method = func.attr if isinstance(func, ast.Attribute) else ""
+        owner = func.value if isinstance(func, ast.Attribute) else None
+        if method in {"get_model", "get_registered_model", "get_models"} and owner is not None:
+            self.add_get_model(node, method, owner)
         elif first and qualified == "importlib.import_module":
             package = string(keyword(node, "package")) or ""
             level = len(first) - len(first.lstrip("."))
@@ -298,34 +548,118 @@ class _Reader:
             self.by_name.append((node.lineno, "import_string", first, ""))
         elif first and isinstance(func, ast.Name) and func.id == "__import__" and not qualified:
             self.by_name.append((node.lineno, "import_module", first, ""))
-        elif isinstance(func, ast.Attribute) and func.attr == "connect":
+        elif isinstance(func, ast.Name) and func.id == "getattr" and not qualified:
+            base = self.qualify(node.args[0]) if len(node.args) >= 2 else None
+            name = string(node.args[1]) if len(node.args) >= 2 else None
+            if base and name and self.outside(base):
+                self.attributes.append((node.lineno, f"{base}.{name}"))
+        elif method == "connect" and isinstance(func, ast.Attribute):
             handler = node.args[0] if node.args else keyword(node, "receiver")
             function = (dotted(handler) if handler else None) or "?"
-            self.add_receiver(node, function.rpartition(".")[2], signal=func.value)
+            sender = node.args[1] if len(node.args) >= 2 else keyword(node, "sender")
+            self.add_receiver(node, function.rpartition(".")[2], func.value, sender)
+        elif method and owner is not None and (dotted(owner) or "").endswith("objects"):
+            self.add_content_type(node, owner)
 
-    def add_get_model(self, node: ast.Call) -> None:
+    def add_get_model(self, node: ast.Call, method: str, owner: ast.expr) -> None:
         """`apps.get_model("inventory", "Inventory")`, `apps.get_model("inventory.Inventory")`,
-        `apps.get_app_config("inventory").get_model("Inventory")`: literal names only."""
+        `apps.get_app_config("inventory").get_model("Inventory")`, `get_models()` of an
+        app, `get_registered_model`: Django's registry and literal names only."""
         names = [string(arg) for arg in node.args[:2]]
-        names += [string(keyword(node, key)) for key in ("app_label", "model_name")][len(names) :]
-        owner = node.func.value if isinstance(node.func, ast.Attribute) else None
+        names += [None] * (2 - len(names))
+        names = [
+            names[0] or string(keyword(node, "app_label")),
+            names[1] or string(keyword(node, "model_name")),
+        ]
         if (
             isinstance(owner, ast.Call)
             and isinstance(owner.func, ast.Attribute)
             and owner.func.attr == "get_app_config"
+            and self.is_registry(owner.func.value)
         ):
             names = [string(owner.args[0]) if owner.args else None, names[0]]
+            if method == "get_models":
+                if names[0]:
+                    self.by_name.append((node.lineno, "get_models", names[0], ""))
+                return
+        elif not self.is_registry(owner) or method == "get_models":
+            return
         label, model = names
         if label and not model and "." in label:
             label, _, model = label.partition(".")
         if label and model:
             self.by_name.append((node.lineno, "get_model", label, model))
 
-    def is_receiver(self, func: ast.expr) -> bool:
-        return (self.qualify(func) or "").endswith("dispatch.receiver")
+    def add_subscript(self, node: ast.Subscript) -> None:
+        """`apps.all_models["inventory"]`: every model of an app, by its label."""
+        value = node.value
+        label = string(node.slice)
+        if (
+            label
+            and isinstance(value, ast.Attribute)
+            and value.attr == "all_models"
+            and self.is_registry(value.value)
+        ):
+            self.by_name.append((node.lineno, "get_models", label, ""))
 
-    def add_receiver(self, call: ast.Call, function: str, signal: ast.expr | None = None) -> None:
-        sender = self.reference(keyword(call, "sender"))
+    def add_content_type(self, node: ast.Call, owner: ast.expr) -> None:
+        """`ContentType.objects.get(app_label="inventory", model="item")` and
+        `get_by_natural_key("inventory", "item")`: a model reached through its type."""
+        if self.qualify(owner) != f"{CONTENT_TYPE}.objects":
+            return
+        label = string(keyword(node, "app_label"))
+        model = string(keyword(node, "model")) or ""
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "get_by_natural_key":
+            label = string(node.args[0]) if node.args else label
+            model = (string(node.args[1]) if len(node.args) > 1 else None) or model
+        if label:
+            self.by_name.append((node.lineno, "get_model" if model else "get_models", label, model))
+
+    def add_lookups(self, node: ast.Call) -> None:
+        """`Model.objects.filter(order__item__name=...)`, `.select_related("order__item")`:
+        lookups of a query chain rooted at a model's manager."""
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and func.attr in QUERY_METHODS):
+            return
+        paths = [k.arg for k in node.keywords if k.arg and "__" in k.arg]
+        paths += [text for text in map(string, node.args) if text and "__" in text]
+        if not paths:
+            return
+        inner = func.value  # down the chain to `Model.objects`
+        while isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute):
+            inner = inner.func.value
+        if not (isinstance(inner, ast.Attribute) and inner.attr == "objects"):
+            return
+        model = self.qualify(inner.value)
+        if model:
+            for path in paths:
+                self.lookups.append((node.lineno, f"py:{model}", path.lstrip("-")))
+
+    def add_sql_call(self, node: ast.Call) -> None:
+        """The SQL of `cursor.execute(...)`, `Model.objects.raw(...)`, `RawSQL(...)`,
+        `.extra(...)`: the table-like words of the strings in its arguments."""
+        func = node.func
+        method = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if method not in SQL_METHODS and method != "RawSQL":
+            return
+        words: dict[str, None] = {}
+        for argument in (*node.args, *(k.value for k in node.keywords)):
+            for part in ast.walk(argument):
+                if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                    words.update(dict.fromkeys(TABLE_WORD.findall(part.value.lower())))
+                    if len(words) >= MAX_SQL_WORDS:
+                        break
+        if words:
+            self.sql.append((node.lineno, tuple(words)[:MAX_SQL_WORDS]))
+
+    def add_receiver(
+        self,
+        call: ast.Call,
+        function: str,
+        signal: ast.expr | None = None,
+        sender_node: ast.expr | None = None,
+    ) -> None:
+        sender = self.reference(sender_node if signal is not None else keyword(call, "sender"))
         if sender is None:
             return
         if signal is None and call.args:
@@ -334,13 +668,20 @@ class _Reader:
         names = ", ".join((dotted(s) or "?").rpartition(".")[2] for s in signals if s)
         self.receivers.append((call.lineno, function, names or "?", sender))
 
-    def add_sql(self, line: int, text: str) -> None:
-        if "_" in text and SQL_WORDS.search(text):
-            self.sql.append((line, text))
 
-    def skip_docstring(self, body: list[ast.stmt]) -> None:
-        if body and isinstance(body[0], ast.Expr) and string(body[0].value) is not None:
-            self.seen.add(id(body[0].value))
+def is_docstring(node: ast.stmt) -> bool:
+    return isinstance(node, ast.Expr) and string(node.value) is not None
+
+
+def is_docstring_or_future(node: ast.stmt) -> bool:
+    return is_docstring(node) or (isinstance(node, ast.ImportFrom) and node.module == "__future__")
+
+
+def names_listed(node: ast.expr | None) -> set[str] | None:
+    """The names of a literal `__all__`, else None."""
+    if not isinstance(node, ast.List | ast.Tuple):
+        return None
+    return {text for text in map(string, node.elts) if text is not None}
 
 
 def assignment(statement: ast.stmt) -> tuple[str | None, ast.expr | None]:
@@ -360,3 +701,61 @@ def literal(node: ast.expr) -> object:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError):
         return None
+
+
+# Definitions, as the map shows them
+
+
+def signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """`(*, name: str) -> OrderData`: laid out by `inspect`, with the source's own text."""
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    kinds: list[_ParameterKind] = [Parameter.POSITIONAL_ONLY] * len(args.posonlyargs)
+    kinds += [Parameter.POSITIONAL_OR_KEYWORD] * len(args.args)
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    parameters = [
+        parameter(arg, kind, default)
+        for arg, kind, default in zip(positional, kinds, defaults, strict=True)
+    ]
+    if args.vararg:
+        parameters.append(parameter(args.vararg, Parameter.VAR_POSITIONAL))
+    parameters += [
+        parameter(arg, Parameter.KEYWORD_ONLY, default)
+        for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+    ]
+    if args.kwarg:
+        parameters.append(parameter(args.kwarg, Parameter.VAR_KEYWORD))
+    returns = Source(ast.unparse(node.returns)) if node.returns else Signature.empty
+    return str(Signature(parameters, return_annotation=returns))
+
+
+class Source(str):
+    """Source text that `inspect` prints as written, where it would print a repr."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def parameter(arg: ast.arg, kind: _ParameterKind, default: ast.expr | None = None) -> Parameter:
+    return Parameter(
+        arg.arg,
+        kind,
+        default=Source(ast.unparse(default)) if default else Parameter.empty,
+        annotation=Source(ast.unparse(arg.annotation)) if arg.annotation else Parameter.empty,
+    )
+
+
+def fields_of(node: ast.ClassDef) -> list[str]:
+    """The dataclass fields the class body declares: `order_id: int`, `note: str = ""`."""
+    fields = []
+    for statement in node.body:
+        if not isinstance(statement, ast.AnnAssign) or not isinstance(statement.target, ast.Name):
+            continue
+        annotation = ast.unparse(statement.annotation)
+        if annotation.startswith(("ClassVar", "typing.ClassVar")):
+            continue
+        default = f" = {ast.unparse(statement.value)}" if statement.value else ""
+        fields.append(f"{statement.target.id}: {annotation}{default}")
+    return fields
