@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from modulith.architecture.canvas import canvases
 from modulith.architecture.document import render
-from modulith.architecture.graph import load_graph
+from modulith.architecture.graph import load_graph, load_project
 from modulith.domains import project_root
 
 RELATIVE_PATH = "docs/architecture.md"
@@ -32,8 +32,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         architecture_file = project_root() / RELATIVE_PATH
-        graph = load_graph()
-        text = render(graph, canvases(graph))
+        project = load_project()  # read once, for the graph and the canvases
+        graph = load_graph(project)
+        text = render(graph, canvases(graph, project))
         committed = architecture_file.read_text() if architecture_file.is_file() else None
         if committed == text:
             self.stdout.write(f"{RELATIVE_PATH} is up to date.")
