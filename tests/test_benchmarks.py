@@ -39,14 +39,18 @@ def test_boundary_benchmark_prints_its_table() -> None:
 
     result = run([sys.executable, str(script), "--sizes", "2", "--runs", "1"], TEMPLATE_ROOT)
 
-    header, _, row = result.stdout.splitlines()
-    assert header.split(" | ")[1:5] == [
+    header, _, *rows = result.stdout.splitlines()
+    assert header.split(" | ")[2:6] == [
         "python -c pass",
         "check_boundaries",
         "check_boundaries, no cache",
         "tach check",
     ]
-    assert re.fullmatch(r"2( \| \d+\.\d\d s){5} \| \d+\.\d\d", row), row
+    # One row with bytecode written and one without; then the ratios to tach.
+    assert [row.split(" | ")[1] for row in rows] == ["written", "not written"]
+    figures = r"2 \| (not )?written( \| \d+\.\d\d s){5}( \| \d+\.\d\d){2} \| \d+\.\d\d%"
+    for row in rows:
+        assert re.fullmatch(figures, row), row
 
 
 def test_app_benchmark_runs_at_its_smallest_size(

@@ -163,8 +163,7 @@ def write(root: Path, relative: str, text: str) -> None:
 
 
 APPS_PY = (
-    "from django.apps import AppConfig\n\n"
-    "class Config(AppConfig):\n    name = 'apps.{domain}'\n"
+    "from django.apps import AppConfig\n\nclass Config(AppConfig):\n    name = 'apps.{domain}'\n"
 )
 
 

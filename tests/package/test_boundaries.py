@@ -771,9 +771,17 @@ def test_the_composition_root_may_wire_domains_together(project: SampleProject) 
 @pytest.mark.parametrize(
     ("code", "line", "words"),
     [
-        ("import apps\n\nx = apps.inventory.models.Item.objects.all()\n", 3, "apps.inventory.models"),
+        (
+            "import apps\n\nx = apps.inventory.models.Item.objects.all()\n",
+            3,
+            "apps.inventory.models",
+        ),
         ("from apps.inventory.services import *\n", 1, "inventory.Item"),
-        ("from apps.inventory import services\n\nx = getattr(services, 'Item')\n", 3, "inventory.Item"),
+        (
+            "from apps.inventory import services\n\nx = getattr(services, 'Item')\n",
+            3,
+            "inventory.Item",
+        ),
         ("from apps.inventory import services\n\nItem = services.Item\n", 3, "inventory.Item"),
         ("from apps.inventory.services import Stock\n", 1, "inventory.Item"),
     ],
@@ -851,7 +859,8 @@ def test_a_relation_target_held_in_a_constant_is_read(project: SampleProject) ->
     project.write(
         "apps/orders/lines.py",
         "from django.db import models\n\nTARGET = 'inventory.Item'\n\n"
-        "class Line(models.Model):\n    item = models.ForeignKey(TARGET, on_delete=models.CASCADE)\n",
+        "class Line(models.Model):\n"
+        "    item = models.ForeignKey(TARGET, on_delete=models.CASCADE)\n",
     )
 
     status, report = check(project)
@@ -886,7 +895,8 @@ def test_an_unmanaged_model_on_another_domains_table_is_reported(project: Sample
         "def b(services):\n    return services.Item\n\n"
         "from apps.inventory import services as other\n",
         "def c(registry):\n    return registry.get_model('inventory', 'Item')\n",
-        "class Factory:\n    def get_model(self, name): ...\n\nx = Factory().get_model('inventory.Item')\n",
+        "class Factory:\n    def get_model(self, name): ...\n\n"
+        "x = Factory().get_model('inventory.Item')\n",
     ],
 )
 def test_clean_code_stays_quiet(project: SampleProject, code: str) -> None:
