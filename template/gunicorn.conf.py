@@ -8,6 +8,15 @@ bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 # about the container's share of it: raise GUNICORN_WORKERS (about 2 per CPU of the
 # container's limit) or run more containers.
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+# Threads, each serving one connection at a time. A synchronous worker is one
+# connection: two clients sending their headers or body slowly (one line every few
+# seconds) hold the whole server. With threads, a slow client holds one thread, and a
+# worker's main loop only hands a connection to a thread once it has data, so idle
+# connections cost nothing. Each thread that has served a request keeps its own
+# database connection (DJANGO_CONN_MAX_AGE): PostgreSQL must accept
+# workers x threads of them (its default max_connections is 100).
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "32"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 # One line per request on stdout, beside the application's own log lines.

@@ -22,3 +22,15 @@ def health(request: HttpRequest) -> JsonResponse:
         logger.exception("Health check failed: the database did not answer")
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@never_cache
+@require_GET
+def liveness(request: HttpRequest) -> JsonResponse:
+    """Answer 200 while the process serves requests, whatever its dependencies say.
+
+    For a restart policy (a liveness probe): a database outage makes `/health/` answer
+    503 (take the instance out of the load balancer), but restarting the app cures
+    nothing then.
+    """
+    return JsonResponse({"status": "ok"})
