@@ -357,8 +357,9 @@ def test_client_errors_are_answered_as_client_errors(
                 "GET", f"{app.base}/api/orders/?cursor=%%%zz", headers=token
             )[0],
             "tampered cursor b64": http(
-                "GET", f"{app.base}/api/orders/?cursor=cD0yMDI0LTAxLTAx", headers=token
+                "GET", f"{app.base}/api/orders/?cursor=cD1nYXJiYWdl", headers=token
             )[0],
+            "deep json, no credentials": http("POST", f"{app.base}/auth/token/", b"[" * 100_000)[0],
         }
         big = 50 * 1024 * 1024
         head = (
@@ -375,6 +376,7 @@ def test_client_errors_are_answered_as_client_errors(
         "deep json, token": 400,
         "tampered cursor": 400,
         "tampered cursor b64": 400,
+        "deep json, no credentials": 400,
         "50 MB body": 413,
     }
     assert "Traceback" not in log, log[-3000:]

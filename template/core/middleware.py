@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from rest_framework.exceptions import Throttled
 
 from core.views import health, liveness
 
@@ -36,7 +37,8 @@ class HealthCheckMiddleware:
 
 
 class DatabaseUnavailableMiddleware:
-    """Answer 503 (Service Unavailable, retry later) when the database cannot be reached.
+    """Answer 503 (Service Unavailable, retry later) when the database cannot be reached,
+    and 429 to a login outside the API that waited too long for the password hasher.
 
     A connection that times out (DJANGO_DB_CONNECT_TIMEOUT), is refused or drops is the
     server's dependency failing, not a bug: the client gets the API's error format with
@@ -53,6 +55,10 @@ class DatabaseUnavailableMiddleware:
             return self.process_exception(request, error) or HttpResponse(status=503)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, Throttled):  # outside DRF's views: the admin's login
+            busy = JsonResponse({"detail": exception.detail}, status=429)
+            busy["Retry-After"] = str(exception.wait or 1)
+            return busy
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
         logger.error("database unavailable: %s %s: %s", request.method, request.path, exception)

@@ -1,6 +1,10 @@
 """How every list endpoint pages: newest first, by cursor."""
 
-from rest_framework.pagination import CursorPagination
+from datetime import datetime
+
+from rest_framework.exceptions import NotFound, ParseError
+from rest_framework.pagination import Cursor, CursorPagination
+from rest_framework.request import Request
 
 
 class NewestFirstPagination(CursorPagination):
@@ -10,6 +14,21 @@ class NewestFirstPagination(CursorPagination):
     OFFSET that grows with the page number, so the last page costs what the first
     does. Every domain model has `created_at` (TimeStampedModel) and an index on
     (`-created_at`, `-id`) to serve this ordering; `id` breaks ties.
+
+    A cursor the server did not issue (edited, truncated, not base64, a position
+    that is no time) is the client's error: 400, never a 404 or a database error.
     """
 
     ordering = ("-created_at", "-id")
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        try:
+            cursor: Cursor | None = super().decode_cursor(request)
+        except NotFound as error:
+            raise ParseError(self.invalid_cursor_message) from error
+        if cursor is not None and cursor.position is not None:
+            try:
+                datetime.fromisoformat(cursor.position)
+            except ValueError as error:
+                raise ParseError(self.invalid_cursor_message) from error
+        return cursor
