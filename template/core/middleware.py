@@ -57,7 +57,7 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, Throttled):  # outside DRF's views: the admin's login
             busy = JsonResponse({"detail": exception.detail}, status=429)
-            busy["Retry-After"] = str(exception.wait or 1)
+            busy["Retry-After"] = "1"
             return busy
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None

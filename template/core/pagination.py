@@ -28,7 +28,7 @@ class NewestFirstPagination(CursorPagination):
             raise ParseError(self.invalid_cursor_message) from error
         if cursor is not None and cursor.position is not None:
             try:
-                datetime.fromisoformat(cursor.position)
+                datetime.fromisoformat(str(cursor.position))
             except ValueError as error:
                 raise ParseError(self.invalid_cursor_message) from error
         return cursor
