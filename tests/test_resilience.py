@@ -9,6 +9,7 @@ each test has its own database and port.
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,9 +19,10 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -97,9 +99,7 @@ def stop(app: App, timeout: float = 40) -> int:
 
 
 @contextmanager
-def running_app(
-    project: Path, database: str, tmp_path: Path, **extra: str
-) -> Iterator[App]:
+def running_app(project: Path, database: str, tmp_path: Path, **extra: str) -> Iterator[App]:
     env = compose_env(project, database, free_port(), **extra)
     app = start(project, env, tmp_path / "app.log")
     try:
@@ -343,10 +343,8 @@ def test_health_and_api_fail_within_a_bound_on_a_hung_database(
 
 def raw(port: int, data: bytes, timeout: float = 30) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        try:
+        with suppress(OSError):
             sock.sendall(data)
-        except OSError:
-            pass
         chunks = []
         try:
             while chunk := sock.recv(65536):
@@ -365,9 +363,9 @@ def test_client_errors_are_answered_as_client_errors(
         answers = {
             "deep json, api": http("POST", f"{app.base}/api/orders/", deep, token)[0],
             "deep json, token": http("POST", f"{app.base}/auth/token/", deep)[0],
-            "tampered cursor": http(
-                "GET", f"{app.base}/api/orders/?cursor=%%%zz", headers=token
-            )[0],
+            "tampered cursor": http("GET", f"{app.base}/api/orders/?cursor=%%%zz", headers=token)[
+                0
+            ],
             "tampered cursor b64": http(
                 "GET", f"{app.base}/api/orders/?cursor=cD1nYXJiYWdl", headers=token
             )[0],
@@ -392,3 +390,58 @@ def test_client_errors_are_answered_as_client_errors(
         "50 MB body": 413,
     }
     assert "Traceback" not in log, log[-3000:]
+
+
+# -- 10. The API contract is what the server enforces ----------------------------------
+
+
+def schema(project: Path, env: dict[str, str]) -> dict[str, Any]:
+    text = run(["python", "manage.py", "spectacular", "--format", "openapi-json"],
+               cwd=project, env=env).stdout  # fmt: skip
+    return dict(json.loads(text))
+
+
+def ecma_matches(pattern: str, values: list[str]) -> list[bool]:
+    """What an OpenAPI client (ECMA-262 regular expressions, Unicode mode) decides."""
+    script = (
+        "const [p, v] = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "console.log(JSON.stringify(v.map(s => new RegExp(p, 'u').test(s))));"
+    )
+    result = subprocess.run(["node", "-e", script], input=json.dumps([pattern, values]),
+                            capture_output=True, text=True, check=True, timeout=30)  # fmt: skip
+    return [bool(match) for match in json.loads(result.stdout)]
+
+
+def test_what_the_schema_accepts_is_what_the_server_accepts(
+    project: Path, database: str, tmp_path: Path
+) -> None:
+    if shutil.which("node") is None:
+        pytest.skip("node (an ECMA-262 regular expression engine) is not installed")
+    with running_app(project, database, tmp_path) as app:
+        api = schema(project, app.env)
+        token = {"Authorization": f"Token {api_token(project, database)}"}
+        names = ["\u001d", "\u001c\u001f", "\u0085", "\u00a0", " ", "\u200b", "\ufeff", "a", "\t x"]
+        accepted = [
+            http("POST", f"{app.base}/api/orders/", json.dumps({"name": n}).encode(), token)[0]
+            == 201
+            for n in names
+        ]
+        status, body, _ = http(
+            "POST", f"{app.base}/auth/token/", b'{"username": "nobody", "password": "wrong"}'
+        )
+
+    request = api["components"]["schemas"]["OrderRequest"]["properties"]["name"]
+    assert dict(zip(names, ecma_matches(request["pattern"], names), strict=True)) == dict(
+        zip(names, accepted, strict=True)
+    )
+    # The 400 of POST /auth/token/ is one its schema lists.
+    assert status == 400
+    error = json.loads(body)["errors"][0]
+    components = api["components"]["schemas"]
+    response = api["paths"]["/auth/token/"]["post"]["responses"]["400"]
+    validation = response["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    error_ref = components[validation]["discriminator"]["mapping"]["validation_error"]
+    one_error = components[error_ref.rsplit("/", 1)[1]]["properties"]["errors"]["items"]["$ref"]
+    by_attr = components[one_error.rsplit("/", 1)[1]]["discriminator"]["mapping"]
+    component = components[by_attr[error["attr"]].rsplit("/", 1)[1]]
+    assert error["code"] in component["properties"]["code"]["enum"], (error, component)
