@@ -1,5 +1,6 @@
 """Gunicorn settings, from the environment; gunicorn reads this file from the working dir."""
 
+import importlib
 import os
 
 # All interfaces: inside a container, the port is published by the runtime.
@@ -18,7 +19,14 @@ workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "32"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+# On SIGTERM (`docker compose stop`) gunicorn stops accepting, finishes the requests it
+# has, and exits; compose.yaml's stop_grace_period leaves it this long plus a margin
+# before SIGKILL. Keep the two in step.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "25"))
+# No runtime control socket: it would live in $HOME/.gunicorn, and the image's user has
+# no home (gunicorn logs "Control server error: Permission denied" for it).
+control_socket_disable = True
+
 # One line per request on stdout, beside the application's own log lines.
 accesslog = "-"
 errorlog = "-"
@@ -26,3 +34,15 @@ errorlog = "-"
 # that header (and sets the request's scheme, which Django reads) only from these
 # addresses: set FORWARDED_ALLOW_IPS to your proxy's, e.g. "10.0.0.2" or "10.0.0.0/24".
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+
+def post_worker_init(worker: object) -> None:
+    """Responses name no server software: no `Server: gunicorn` header, which only
+    tells a scanner which weaknesses to try."""
+    response = importlib.import_module("gunicorn.http.wsgi").Response
+    default_headers = response.default_headers
+
+    def without_server(self: object) -> list[str]:
+        return [line for line in default_headers(self) if not line.startswith("Server:")]
+
+    response.default_headers = without_server
