@@ -445,3 +445,57 @@ def test_what_the_schema_accepts_is_what_the_server_accepts(
     by_attr = components[one_error.rsplit("/", 1)[1]]["discriminator"]["mapping"]
     component = components[by_attr[error["attr"]].rsplit("/", 1)[1]]
     assert error["code"] in component["properties"]["code"]["enum"], (error, component)
+
+
+# -- 6 and 12. Headers, and a graceful stop ---------------------------------------------
+
+
+def test_every_response_carries_security_headers_and_no_server_name(
+    project: Path, database: str, tmp_path: Path
+) -> None:
+    with running_app(project, database, tmp_path) as app:
+        answers = {
+            path: http("GET", app.base + path)[2]
+            for path in ("/health/", "/health/live/", "/api/orders/", "/admin/login/")
+        }
+        log_text = app.log.read_text()
+
+    for path, headers in answers.items():
+        assert "Content-Security-Policy" in headers, path
+        assert "script-src 'self'" in headers["Content-Security-Policy"], path
+        assert headers.get("X-Content-Type-Options") == "nosniff", path
+        assert "Server" not in headers, (path, headers.get("Server"))
+    assert "Control server error" not in log_text
+
+
+def test_sigterm_lets_requests_in_flight_finish(
+    project: Path, database: str, tmp_path: Path
+) -> None:
+    env = compose_env(project, database, free_port())
+    app = start(project, env, tmp_path / "app.log")
+    token = {"Authorization": f"Token {api_token(project, database)}"}
+    try:
+
+        def call(n: int) -> int | str:
+            body = json.dumps({"name": f"order {n}"}).encode()
+            try:
+                return http("POST", f"{app.base}/api/orders/", body, token, timeout=30)[0]
+            except OSError as error:
+                return type(error).__name__
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            calls = [pool.submit(call, n) for n in range(8)]
+            time.sleep(0.05)
+            app.process.send_signal(signal.SIGTERM)
+            started = time.monotonic()
+            statuses = [future.result() for future in calls]
+        app.process.wait(timeout=40)
+        stopped_in = time.monotonic() - started
+    finally:
+        stop(app)
+
+    service = yaml.safe_load((project / "compose.yaml").read_text())["services"]["app"]
+    grace = int(str(service["stop_grace_period"]).removesuffix("s"))
+    assert all(status == 201 for status in statuses), statuses
+    assert app.process.returncode == 0, app.log.read_text()[-2000:]
+    assert stopped_in < grace
