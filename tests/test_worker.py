@@ -12,7 +12,9 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import psycopg
@@ -25,21 +27,24 @@ from tests.helpers import production_env, redis_available, redis_commands, run, 
 pytestmark = pytest.mark.project
 
 WORKERS = ["django-q2", "celery"]
-CELERY_BROKER = "redis://127.0.0.1:6379/13"
+# Redis databases other checkouts' tests may still use by number: never claimed here.
+UNCLAIMED_REDIS_DATABASES = {0, 13, 15}
 WAIT_SECONDS = 60
 
 
 class WorkerProject:
     """A copy of an installed project, its own database, and its worker process."""
 
-    def __init__(self, root: Path, venv: Path, database: str, worker: str) -> None:
+    def __init__(
+        self, root: Path, venv: Path, database: str, worker: str, broker: str = ""
+    ) -> None:
         self.root = root
         self.database = database
         self.markers = root / "markers"
         self.markers.mkdir()
         self.env = production_env(
             DATABASE_URL=database,
-            CELERY_BROKER_URL=CELERY_BROKER,
+            CELERY_BROKER_URL=broker,
             EVENTS_RETRY_SECONDS="0",
             TEST_MARKERS=str(self.markers),
             PATH=f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
@@ -48,6 +53,10 @@ class WorkerProject:
         self.command = compose["services"]["worker"]["command"]
         self.worker = worker
         self.process: subprocess.Popen[str] | None = None
+
+    def flush_broker(self) -> None:
+        """Empty this test's own Redis database: the broker loses every queued task."""
+        redis_commands(["SELECT", self.env["CELERY_BROKER_URL"].rsplit("/", 1)[1]], ["FLUSHDB"])
 
     def manage(self, *args: str) -> str:
         return run(["python", "manage.py", *args], cwd=self.root, env=self.env).stdout
@@ -110,23 +119,45 @@ def project(
     tmp_path: Path,
 ) -> Iterator[WorkerProject]:
     worker = request.param
-    if worker == "celery":
-        if not redis_available():
-            pytest.skip("Redis (Celery's broker) is not reachable at 127.0.0.1:6379")
-        flush_celery_broker()
-    installed = install(render({"worker": worker, "domains": ["orders", "inventory"]}))
-    copy = writable_copy(installed, tmp_path / "project")
-    project = WorkerProject(copy, installed / ".venv", postgres_database, worker)
-    project.manage("migrate", "--no-input")
-    yield project
-    if project.process is not None:
-        project.kill()
-    if worker == "celery":
-        flush_celery_broker()
+    with ExitStack() as stack:
+        broker = ""
+        if worker == "celery":
+            if not redis_available():
+                pytest.skip("Redis (Celery's broker) is not reachable at 127.0.0.1:6379")
+            broker = f"redis://127.0.0.1:6379/{stack.enter_context(redis_database())}"
+        installed = install(render({"worker": worker, "domains": ["orders", "inventory"]}))
+        copy = writable_copy(installed, tmp_path / "project")
+        project = WorkerProject(copy, installed / ".venv", postgres_database, worker, broker)
+        project.manage("migrate", "--no-input")
+        try:
+            yield project
+        finally:
+            if project.process is not None:
+                project.kill()
 
 
-def flush_celery_broker() -> None:
-    redis_commands(["SELECT", CELERY_BROKER.rsplit("/", 1)[1]], ["FLUSHDB"])
+@contextmanager
+def redis_database() -> Iterator[int]:
+    """A Redis database number for one test alone, empty, flushed again afterwards.
+
+    Test runs on this machine claim a number with `SET NX` on a key in database 0,
+    which expires if a run dies; a number in use by another run is skipped.
+    """
+    token = uuid.uuid4().hex
+    for number in range(1, 16):
+        if number in UNCLAIMED_REDIS_DATABASES:
+            continue
+        claim = f"modulith-test-claim:{number}"
+        if redis_commands(["SET", claim, token, "NX", "EX", "3600"]).startswith(b"+OK"):
+            break
+    else:
+        pytest.skip("every Redis database is claimed by another test run")
+    try:
+        redis_commands(["SELECT", str(number)], ["FLUSHDB"])
+        yield number
+    finally:
+        redis_commands(["SELECT", str(number)], ["FLUSHDB"])
+        redis_commands(["DEL", claim])
 
 
 def publications(project: WorkerProject, subscriber: str) -> list[tuple[object, ...]]:
@@ -236,7 +267,7 @@ def test_two_sweeps_over_a_backlog_queue_one_delivery_per_publication(
     if project.worker == "django-q2":
         project.query("DELETE FROM django_q_ormq RETURNING id")
     else:
-        flush_celery_broker()
+        project.flush_broker()
 
     sweeps = [project.manage("resubmit_events").strip() for _ in range(2)]
 
