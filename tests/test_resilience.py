@@ -499,3 +499,36 @@ def test_sigterm_lets_requests_in_flight_finish(
     assert all(status == 201 for status in statuses), statuses
     assert app.process.returncode == 0, app.log.read_text()[-2000:]
     assert stopped_in < grace
+
+
+# -- 4. The cache down ------------------------------------------------------------------
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 nothing listens on (bound, then released)."""
+    return free_port()
+
+
+def test_login_and_api_work_with_the_redis_cache_down_and_health_says_so(
+    render: Render, install: Callable[[Path], Path], database: str, tmp_path: Path
+) -> None:
+    project = install(render({"use_redis_cache": True, "worker": "celery"}))
+    down = f"redis://127.0.0.1:{closed_port()}/0"
+    with running_app(project, database, tmp_path, REDIS_URL=down) as app:
+        env = {**app.env, "DJANGO_SUPERUSER_PASSWORD": "a-long-enough-password-9"}
+        run(["python", "manage.py", "createsuperuser", "--no-input", "--username", "admin",
+             "--email", "admin@example.com"], cwd=project, env=env)  # fmt: skip
+        started = time.monotonic()
+        login = http(
+            "POST", f"{app.base}/auth/token/",
+            b'{"username": "admin", "password": "a-long-enough-password-9"}',
+        )  # fmt: skip
+        token = {"Authorization": f"Token {json.loads(login[1])['token']}"}
+        listed = http("GET", f"{app.base}/api/orders/", headers=token)
+        health = http("GET", f"{app.base}/health/")
+        elapsed = time.monotonic() - started
+
+    assert login[0] == 200, login[1]
+    assert listed[0] == 200
+    assert json.loads(health[1]) == {"status": "degraded", "database": "ok", "cache": "unreachable"}
+    assert elapsed < 10
