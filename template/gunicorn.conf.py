@@ -27,8 +27,9 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "25"))
 # no home (gunicorn logs "Control server error: Permission denied" for it).
 control_socket_disable = True
 
-# One line per request on stdout, beside the application's own log lines.
-accesslog = "-"
+# Django logs one structured line per request (core/logging.py), with its id: no
+# second access log line unless GUNICORN_ACCESS_LOG is set (to "-" for stdout).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 # TLS ends at a proxy in front, which says so in X-Forwarded-Proto. Gunicorn believes
 # that header (and sets the request's scheme, which Django reads) only from these

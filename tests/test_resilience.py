@@ -532,3 +532,41 @@ def test_login_and_api_work_with_the_redis_cache_down_and_health_says_so(
     assert listed[0] == 200
     assert json.loads(health[1]) == {"status": "degraded", "database": "ok", "cache": "unreachable"}
     assert elapsed < 10
+
+
+# -- 11. Logs ---------------------------------------------------------------------------
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    lines = []
+    for line in text.splitlines():
+        with suppress(ValueError):
+            record = json.loads(line)
+            if isinstance(record, dict):
+                lines.append(record)
+    return lines
+
+
+def test_one_structured_line_per_request_and_security_events_by_name(
+    project: Path, database: str, tmp_path: Path
+) -> None:
+    with running_app(project, database, tmp_path) as app:
+        token = {"Authorization": f"Token {api_token(project, database)}"}
+        listed = http("GET", f"{app.base}/api/orders/", headers=token)
+        body = b'{"username": "admin", "password": "wrong"}'
+        failed = http("POST", f"{app.base}/auth/token/", body)
+        time.sleep(0.5)
+        records = json_lines(app.log.read_text())
+
+    requests = [r for r in records if r.get("event") == "request"]
+    api = next(r for r in requests if r["route"] == "api/orders/")
+    assert api["method"] == "GET"
+    assert api["status"] == 200
+    assert api["user_id"] is not None
+    assert api["request_id"] == listed[2]["X-Request-ID"]
+    assert isinstance(api["duration_ms"], float)
+    failure = next(r for r in records if r.get("event") == "login_failed")
+    assert failure["request_id"] == failed[2]["X-Request-ID"]
+    assert failure["username"] == "admin"
+    token_lines = [r for r in requests if r["request_id"] == failed[2]["X-Request-ID"]]
+    assert [r["status"] for r in token_lines] == [400], "one line per request"
