@@ -53,6 +53,7 @@ class WorkerProject:
         self.command = compose["services"]["worker"]["command"]
         self.worker = worker
         self.process: subprocess.Popen[str] | None = None
+        self.seen = ""
 
     def flush_broker(self) -> None:
         """Empty this test's own Redis database: the broker loses every queued task."""
@@ -85,11 +86,22 @@ class WorkerProject:
         self.process.wait(timeout=10)
         self.process = None
 
+    def peek(self) -> str:
+        """The worker's output so far, kept for `output`."""
+        self.seen += self.read()
+        return self.seen
+
     def output(self) -> str:
+        return self.peek()
+
+    def read(self) -> str:
         if self.process is None or self.process.stdout is None:
             return ""
         os.set_blocking(self.process.stdout.fileno(), False)
-        return self.process.stdout.read() or ""
+        try:
+            return self.process.stdout.read() or ""
+        except TypeError:  # nothing to read yet (a non-blocking text stream)
+            return ""
 
     def query(self, sql: str) -> list[tuple[object, ...]]:
         with psycopg.connect(self.database) as connection:
@@ -303,3 +315,41 @@ def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])  # nothing listens once the probe closes
+
+
+CONNECTION_KILLING_HANDLER = """
+
+@subscriber(OrderCreated, durable=True)
+def loses_its_connection(event: OrderCreated) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+"""
+
+
+@pytest.mark.parametrize("project", ["django-q2"], indirect=True)
+def test_a_delivery_whose_connection_is_killed_records_its_attempt(
+    project: WorkerProject,
+) -> None:
+    project.env["EVENTS_RETRY_SECONDS"] = "3600"
+    project.add_handler(CONNECTION_KILLING_HANDLER)
+    project.start()
+    project.wait_for("the worker to run", lambda: "running" in project.peek())
+    project.shell("from apps.orders import services; services.create_order(name='x')")
+    project.wait_for(
+        "the attempt to be recorded",
+        lambda: publications(project, "loses_its_connection") == [(None, 1)],
+    )
+    time.sleep(2)
+    log = project.output()
+    project.stop()
+
+    row = project.query(
+        "SELECT attempts, last_error, next_attempt_at IS NOT NULL "
+        "FROM modulith_events_eventpublication WHERE subscriber LIKE '%.loses_its_connection'"
+    )
+    assert row[0][0] == 1
+    assert "terminat" in str(row[0][1]).lower() or "connection" in str(row[0][1]).lower()
+    assert row[0][2], "a retry is scheduled"
+    assert "(attempt 1)" in log, log[-3000:]
