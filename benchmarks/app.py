@@ -216,7 +216,7 @@ def bench_drain(project: Path, env: dict[str, str], url: str, count: int, log: P
 
     def pending() -> int:
         with psycopg.connect(url) as connection:
-            sql = "SELECT count(*) FROM core_eventpublication WHERE completed_at IS NULL"
+            sql = "SELECT count(*) FROM modulith_events_eventpublication WHERE completed_at IS NULL"
             row = connection.execute(sql).fetchone()
             return int(row[0]) if row else 0
 
