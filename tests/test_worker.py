@@ -12,7 +12,9 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import psycopg
@@ -25,21 +27,24 @@ from tests.helpers import production_env, redis_available, redis_commands, run, 
 pytestmark = pytest.mark.project
 
 WORKERS = ["django-q2", "celery"]
-CELERY_BROKER = "redis://127.0.0.1:6379/13"
+# Redis databases other checkouts' tests may still use by number: never claimed here.
+UNCLAIMED_REDIS_DATABASES = {0, 13, 15}
 WAIT_SECONDS = 60
 
 
 class WorkerProject:
     """A copy of an installed project, its own database, and its worker process."""
 
-    def __init__(self, root: Path, venv: Path, database: str, worker: str) -> None:
+    def __init__(
+        self, root: Path, venv: Path, database: str, worker: str, broker: str = ""
+    ) -> None:
         self.root = root
         self.database = database
         self.markers = root / "markers"
         self.markers.mkdir()
         self.env = production_env(
             DATABASE_URL=database,
-            CELERY_BROKER_URL=CELERY_BROKER,
+            CELERY_BROKER_URL=broker,
             EVENTS_RETRY_SECONDS="0",
             TEST_MARKERS=str(self.markers),
             PATH=f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
@@ -48,6 +53,11 @@ class WorkerProject:
         self.command = compose["services"]["worker"]["command"]
         self.worker = worker
         self.process: subprocess.Popen[str] | None = None
+        self.seen = ""
+
+    def flush_broker(self) -> None:
+        """Empty this test's own Redis database: the broker loses every queued task."""
+        redis_commands(["SELECT", self.env["CELERY_BROKER_URL"].rsplit("/", 1)[1]], ["FLUSHDB"])
 
     def manage(self, *args: str) -> str:
         return run(["python", "manage.py", *args], cwd=self.root, env=self.env).stdout
@@ -76,11 +86,22 @@ class WorkerProject:
         self.process.wait(timeout=10)
         self.process = None
 
+    def peek(self) -> str:
+        """The worker's output so far, kept for `output`."""
+        self.seen += self.read()
+        return self.seen
+
     def output(self) -> str:
+        return self.peek()
+
+    def read(self) -> str:
         if self.process is None or self.process.stdout is None:
             return ""
         os.set_blocking(self.process.stdout.fileno(), False)
-        return self.process.stdout.read() or ""
+        try:
+            return self.process.stdout.read() or ""
+        except TypeError:  # nothing to read yet (a non-blocking text stream)
+            return ""
 
     def query(self, sql: str) -> list[tuple[object, ...]]:
         with psycopg.connect(self.database) as connection:
@@ -110,23 +131,45 @@ def project(
     tmp_path: Path,
 ) -> Iterator[WorkerProject]:
     worker = request.param
-    if worker == "celery":
-        if not redis_available():
-            pytest.skip("Redis (Celery's broker) is not reachable at 127.0.0.1:6379")
-        flush_celery_broker()
-    installed = install(render({"worker": worker, "domains": ["orders", "inventory"]}))
-    copy = writable_copy(installed, tmp_path / "project")
-    project = WorkerProject(copy, installed / ".venv", postgres_database, worker)
-    project.manage("migrate", "--no-input")
-    yield project
-    if project.process is not None:
-        project.kill()
-    if worker == "celery":
-        flush_celery_broker()
+    with ExitStack() as stack:
+        broker = ""
+        if worker == "celery":
+            if not redis_available():
+                pytest.skip("Redis (Celery's broker) is not reachable at 127.0.0.1:6379")
+            broker = f"redis://127.0.0.1:6379/{stack.enter_context(redis_database())}"
+        installed = install(render({"worker": worker, "domains": ["orders", "inventory"]}))
+        copy = writable_copy(installed, tmp_path / "project")
+        project = WorkerProject(copy, installed / ".venv", postgres_database, worker, broker)
+        project.manage("migrate", "--no-input")
+        try:
+            yield project
+        finally:
+            if project.process is not None:
+                project.kill()
 
 
-def flush_celery_broker() -> None:
-    redis_commands(["SELECT", CELERY_BROKER.rsplit("/", 1)[1]], ["FLUSHDB"])
+@contextmanager
+def redis_database() -> Iterator[int]:
+    """A Redis database number for one test alone, empty, flushed again afterwards.
+
+    Test runs on this machine claim a number with `SET NX` on a key in database 0,
+    which expires if a run dies; a number in use by another run is skipped.
+    """
+    token = uuid.uuid4().hex
+    for number in range(1, 16):
+        if number in UNCLAIMED_REDIS_DATABASES:
+            continue
+        claim = f"modulith-test-claim:{number}"
+        if redis_commands(["SET", claim, token, "NX", "EX", "3600"]).startswith(b"+OK"):
+            break
+    else:
+        pytest.skip("every Redis database is claimed by another test run")
+    try:
+        redis_commands(["SELECT", str(number)], ["FLUSHDB"])
+        yield number
+    finally:
+        redis_commands(["SELECT", str(number)], ["FLUSHDB"])
+        redis_commands(["DEL", claim])
 
 
 def publications(project: WorkerProject, subscriber: str) -> list[tuple[object, ...]]:
@@ -236,7 +279,7 @@ def test_two_sweeps_over_a_backlog_queue_one_delivery_per_publication(
     if project.worker == "django-q2":
         project.query("DELETE FROM django_q_ormq RETURNING id")
     else:
-        flush_celery_broker()
+        project.flush_broker()
 
     sweeps = [project.manage("resubmit_events").strip() for _ in range(2)]
 
@@ -272,3 +315,41 @@ def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])  # nothing listens once the probe closes
+
+
+CONNECTION_KILLING_HANDLER = """
+
+@subscriber(OrderCreated, durable=True)
+def loses_its_connection(event: OrderCreated) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+"""
+
+
+@pytest.mark.parametrize("project", ["django-q2"], indirect=True)
+def test_a_delivery_whose_connection_is_killed_records_its_attempt(
+    project: WorkerProject,
+) -> None:
+    project.env["EVENTS_RETRY_SECONDS"] = "3600"
+    project.add_handler(CONNECTION_KILLING_HANDLER)
+    project.start()
+    project.wait_for("the worker to run", lambda: "running" in project.peek())
+    project.shell("from apps.orders import services; services.create_order(name='x')")
+    project.wait_for(
+        "the attempt to be recorded",
+        lambda: publications(project, "loses_its_connection") == [(None, 1)],
+    )
+    time.sleep(2)
+    log = project.output()
+    project.stop()
+
+    row = project.query(
+        "SELECT attempts, last_error, next_attempt_at IS NOT NULL "
+        "FROM modulith_events_eventpublication WHERE subscriber LIKE '%.loses_its_connection'"
+    )
+    assert row[0][0] == 1
+    assert "terminat" in str(row[0][1]).lower() or "connection" in str(row[0][1]).lower()
+    assert row[0][2], "a retry is scheduled"
+    assert "(attempt 1)" in log, log[-3000:]

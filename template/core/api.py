@@ -1,7 +1,25 @@
 """The API's own endpoints, beside the domains' APIs."""
 
+import logging
+from typing import Any
+
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import Throttled, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
+
+security_log = logging.getLogger("security")
+
+
+class TokenRequestSerializer(AuthTokenSerializer):
+    """DRF's, with the error code it answers wrong credentials with (`authorization`)
+    among the codes its schema lists: the 400 body is what the schema says."""
+
+    default_error_messages = {  # noqa: RUF012  (DRF merges these along the class tree)
+        "authorization": "Unable to log in with provided credentials.",
+    }
 
 
 class ObtainTokenView(ObtainAuthToken):
@@ -9,8 +27,20 @@ class ObtainTokenView(ObtainAuthToken):
 
     Programs then send `Authorization: Token <key>` with each request. A token stays
     valid until deleted (admin: Auth Token > Tokens), which signs every program using
-    it out. Failed attempts count towards the client's login limit (core/auth.py).
+    it out. Failed attempts count towards the client's login limits (core/auth.py);
+    a locked-out client gets 429, without its password being checked.
     """
 
     # DRF's view turns throttling off; anonymous clients keep their rate here too.
     throttle_classes = (AnonRateThrottle,)
+    serializer_class = TokenRequestSerializer
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            # django-axes marks the request it refused (AxesStandaloneBackend).
+            if getattr(request, "axes_locked_out", False):
+                security_log.warning("login_locked_out", extra={"path": request.path})
+                raise Throttled(detail="Too many failed logins; try again later.") from None
+            raise

@@ -1,16 +1,24 @@
-"""Middleware that must run before Django's own."""
+"""Middleware that must run before Django's own, and the answer to a database outage."""
 
+import logging
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from rest_framework.exceptions import Throttled
 
-from core.views import health
+from core.views import health, liveness
 
 HEALTH_PATH = "/health/"
+LIVENESS_PATH = "/health/live/"
+
+logger = logging.getLogger(__name__)
 
 
 class HealthCheckMiddleware:
-    """Answer `/health/` before host validation, HTTPS redirects and sessions.
+    """Answer `/health/` and `/health/live/` before host validation, HTTPS redirects and
+    sessions.
 
     Container healthchecks and load balancers call the app by its IP address, over
     plain HTTP, with no Host header the site answers to: behind this middleware they
@@ -24,4 +32,76 @@ class HealthCheckMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path_info == HEALTH_PATH:
             return health(request)
+        if request.path_info == LIVENESS_PATH:
+            return liveness(request)
         return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer 503 (Service Unavailable, retry later) when the database cannot be reached,
+    and 429 to a login outside the API that waited too long for the password hasher.
+
+    A connection that times out (DJANGO_DB_CONNECT_TIMEOUT), is refused or drops is the
+    server's dependency failing, not a bug: the client gets the API's error format with
+    code `service_unavailable` and `Retry-After`, and the log one line, no traceback.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return self.get_response(request)
+        except (OperationalError, InterfaceError) as error:
+            return self.process_exception(request, error) or HttpResponse(status=503)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, Throttled):  # outside DRF's views: the admin's login
+            busy = JsonResponse({"detail": exception.detail}, status=429)
+            busy["Retry-After"] = "1"
+            return busy
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        logger.error("database unavailable: %s %s: %s", request.method, request.path, exception)
+        response = JsonResponse(
+            {
+                "type": "server_error",
+                "errors": [
+                    {
+                        "code": "service_unavailable",
+                        "detail": "The database is unavailable; retry later.",
+                        "attr": None,
+                    }
+                ],
+            },
+            status=503,
+        )
+        response["Retry-After"] = "5"
+        return response
+
+
+class SecurityHeadersMiddleware:
+    """Headers every response carries, `/health/` included (answered before Django's
+    SecurityMiddleware runs), and the Content-Security-Policy Django 5.2 lacks.
+
+    The policy (DJANGO_CONTENT_SECURITY_POLICY) allows the site's own scripts, styles
+    and images only: the admin and Swagger UI (served from this site, with no inline
+    script) work under it, and an injected `<script>` does not run.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.headers = {
+            "Content-Security-Policy": settings.CONTENT_SECURITY_POLICY,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+            "Cross-Origin-Opener-Policy": "same-origin",
+            "X-Frame-Options": "DENY",
+        }
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        for name, value in self.headers.items():
+            if value and name not in response:
+                response[name] = value
+        return response

@@ -15,8 +15,17 @@ from rest_framework import serializers
 
 _M = TypeVar("_M", bound=models.Model)
 
+# What counts as blank, spelled out: `\s` means different sets in Python's `re` (which
+# adds the separators U+001C to U+001F and U+0085) and in the ECMA-262 regular
+# expressions of OpenAPI clients, so a pattern with `\s` accepts in the schema what the
+# server refuses. These escapes mean the same characters in both, and the one pattern
+# string below is both the server's check and the schema's `pattern`.
+BLANK_CHARACTERS = (
+    r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
 NOT_BLANK = RegexValidator(
-    r"\A[^\x00]*[^\s\x00][^\x00]*\Z", "Enter text with at least one visible character."
+    rf"\A[^\x00]*[^{BLANK_CHARACTERS}\x00][^\x00]*\Z",
+    "Enter text with at least one visible character.",
 )
 NO_NUL = RegexValidator(r"\A[^\x00]*\Z", "Null characters are not allowed.")
 

@@ -4,7 +4,7 @@ Checked by `python manage.py check --deploy --fail-level WARNING`.
 """
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import DATABASES, STORAGES, env
+from config.settings.base import DATABASES, LOGGING, STORAGES, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -33,3 +33,6 @@ SILENCED_SYSTEM_CHECKS = [
 ]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+
+# One JSON object per line for the log shipper (core/logging.py).
+LOGGING["handlers"]["console"]["formatter"] = env("DJANGO_LOG_FORMAT", default="json")

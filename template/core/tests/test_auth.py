@@ -31,8 +31,8 @@ def test_a_wrong_password_gets_no_token(user: User) -> None:
     assert log_in_for_a_token(user.username, "wrong") == 400
 
 
-def log_in_for_a_token(username: str, password: str) -> int:
-    response = APIClient().post(
+def log_in_for_a_token(username: str, password: str, address: str = "203.0.113.1") -> int:
+    response = APIClient(REMOTE_ADDR=address).post(
         reverse("api-token"), {"username": username, "password": password}, format="json"
     )
     return response.status_code
@@ -41,19 +41,39 @@ def log_in_for_a_token(username: str, password: str) -> int:
 def test_repeated_failures_lock_the_client_out_even_with_the_right_password(
     user: User, settings: Settings
 ) -> None:
-    settings.LOGIN_FAILURE_LIMIT = 3
+    settings.AXES_FAILURE_LIMIT = 3
     failures = [log_in_for_a_token(user.username, "wrong") for _ in range(3)]
 
-    assert failures == [400, 400, 400]
-    assert log_in_for_a_token(user.username, PASSWORD) == 400
+    assert failures == [400, 400, 429], "the failure that reaches the limit locks out"
+    assert log_in_for_a_token(user.username, PASSWORD) == 429
+
+
+def test_a_locked_out_address_does_not_lock_the_account_out_elsewhere(
+    user: User, settings: Settings
+) -> None:
+    settings.AXES_FAILURE_LIMIT = 3
+    for _ in range(3):
+        log_in_for_a_token(user.username, "wrong", address="203.0.113.9")
+
+    assert log_in_for_a_token(user.username, PASSWORD, address="198.51.100.4") == 200
+
+
+def test_one_address_trying_many_accounts_is_locked_out(user: User, settings: Settings) -> None:
+    settings.AXES_FAILURE_LIMIT = 3
+    for name in ("alice", "bob", "carol"):
+        log_in_for_a_token(name, "wrong")
+
+    assert log_in_for_a_token(user.username, PASSWORD) == 429
 
 
 def test_the_admin_login_counts_towards_the_limit(user: User, settings: Settings) -> None:
-    settings.LOGIN_FAILURE_LIMIT = 1
+    settings.AXES_FAILURE_LIMIT = 1
 
-    Client().post(reverse("admin:login"), {"username": user.username, "password": "wrong"})
+    Client(REMOTE_ADDR="203.0.113.1").post(
+        reverse("admin:login"), {"username": user.username, "password": "wrong"}
+    )
 
-    assert log_in_for_a_token(user.username, PASSWORD) == 400
+    assert log_in_for_a_token(user.username, PASSWORD) == 429
 
 
 def test_anonymous_clients_are_throttled() -> None:

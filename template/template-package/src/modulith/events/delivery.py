@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -30,6 +30,7 @@ from modulith.json import JSON
 from modulith.worker import enqueue
 
 logger = logging.getLogger(__name__)
+CLOCK_SKEW_SECONDS = 5
 
 # A backlog travels to the worker in tasks of this many publications: few enough
 # tasks that queueing costs little, enough of them to keep every worker process busy.
@@ -71,14 +72,30 @@ def deliver_publications(publication_ids: list[str]) -> None:
 
 
 def deliver(publication_id: str) -> None:
-    """Run one publication's handler, unless it is settled or being run elsewhere."""
+    """Run one publication's handler, unless it is settled or being run elsewhere.
+
+    A database connection lost mid-delivery (the server restarted, the backend was
+    terminated) takes the delivery's transaction with it, the count of the attempt
+    included: the attempt is then recorded again on a new connection, so `attempts`
+    says what the log says and a handler that always loses its connection ends failed.
+    """
+    try:
+        attempt(publication_id)
+    except (OperationalError, InterfaceError) as error:
+        connection.close()  # a new connection on the next query
+        with transaction.atomic():
+            publication = deliverable(publication_id)
+            if publication is None:
+                return
+            publication.attempts += 1
+            publication.enqueued_at = None
+            record_failure(publication, error)
+            publication.save()
+
+
+def attempt(publication_id: str) -> None:
     with transaction.atomic():
-        publication = (
-            EventPublication.objects.select_for_update(skip_locked=True)
-            .filter(pk=UUID(publication_id))
-            .filter(pending())
-            .first()
-        )
+        publication = deliverable(publication_id)
         if publication is None:
             return
         publication.attempts += 1
@@ -91,6 +108,23 @@ def deliver(publication_id: str) -> None:
         else:
             publication.completed_at = timezone.now()
         publication.save()
+
+
+def deliverable(publication_id: str) -> EventPublication | None:
+    """The publication, locked, if it is pending, due, and not being delivered elsewhere.
+
+    Due: a second task for one publication (queued by a `--reclaim` while the first
+    was still queued) finds a failed attempt's retry time ahead and does nothing,
+    instead of spending an attempt early. CLOCK_SKEW_SECONDS spares a row just
+    published by a process whose clock runs a little ahead.
+    """
+    due = timezone.now() + timedelta(seconds=CLOCK_SKEW_SECONDS)
+    return (
+        EventPublication.objects.select_for_update(skip_locked=True)
+        .filter(pk=UUID(publication_id))
+        .filter(pending(), next_attempt_at__lte=due)
+        .first()
+    )
 
 
 def record_failure(publication: EventPublication, error: Exception) -> None:

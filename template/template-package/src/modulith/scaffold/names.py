@@ -16,7 +16,7 @@ RESERVED = frozenset(
         "admin", "auth", "contenttypes", "sessions", "messages", "staticfiles", "sites",
         "core", "config", "apps", "tests", "api", "rest_framework", "drf_spectacular",
         "drf_spectacular_sidecar", "authtoken", "drf_standardized_errors", "django",
-        "django_q", "celery", "environ", "modulith", "modulith_events",
+        "django_q", "celery", "environ", "modulith", "modulith_events", "axes",
     }
 )  # fmt: skip
 
