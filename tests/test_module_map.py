@@ -100,3 +100,6 @@ def test_generated_maps_are_current_and_draw_the_declared_graph(
         assert domains == {p.name for p in (project / "apps").iterdir() if p.is_dir()}, name
         assert edges == declared_and_discovered(project), name
         assert edges or name == "one-domain", f"{name}: the events example must be drawn"
+        text = (project / "docs" / "architecture.md").read_text()
+        for domain in domains:  # each canvas ends with its domain's extraction report
+            assert f"- **Extraction**: `python manage.py extraction_report {domain}`\n" in text

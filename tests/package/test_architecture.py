@@ -271,6 +271,7 @@ def test_the_map_lists_what_each_domain_offers_and_uses(project: SampleProject) 
     assert "- **Models**: `Invoice`" in text
     assert "`GET POST /api/orders/` (`OrderViewSet`)" in text
     assert "  - `archive_order(order_id: int) -> None`" in text
+    assert "- **Extraction**: `python manage.py extraction_report inventory`\n" in text
 
 
 def test_domain_map_check_fails_until_the_map_is_written(project: SampleProject) -> None:

@@ -2,9 +2,10 @@
 
 After Spring Modulith's Application Module Canvas. Services, events, handlers and tasks
 are read from the source, by the one model of the project (`modulith.boundaries.model`);
-models and HTTP endpoints from
-Django's registries, which know them however the modules are laid out (so this needs
-Django set up, as `manage.py domain_map` does).
+models and HTTP endpoints from Django's registries, which know them however the modules
+are laid out (so this needs Django set up, as `manage.py domain_map` does). Each canvas
+ends with the command that reports what would tie the domain to the rest if it were
+extracted (`manage.py extraction_report`, architecture/extraction.py).
 """
 
 from collections.abc import Iterator

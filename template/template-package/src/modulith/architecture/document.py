@@ -126,6 +126,7 @@ def canvas_section(canvas: Canvas) -> str:
         inline("Models", [code(name) for name in canvas.models]),
         items("HTTP endpoints", [f"{code(str(e))} ({code(e.view)})" for e in canvas.endpoints]),
         items("Background tasks", [code(str(f)) for f in canvas.tasks]),
+        f"- **Extraction**: {code(f'python manage.py extraction_report {canvas.domain}')}",
         "",
     ]
     return "\n".join(lines)
