@@ -219,7 +219,26 @@ class _Sites(ast.NodeVisitor):
             return None
         return ".".join([self.names[node.id], *reversed(parts)])
 
-    def visit_Import(self, node: ast.Import) -> None:
+    def visit(self, node: ast.AST) -> None:
+        """Follow the scopes, transactions and loops down to each call."""
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            self.function_scope(node)
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            self.with_block(node)
+        elif isinstance(node, LOOPS):
+            self.loop(node)
+        elif isinstance(node, ast.Import):
+            self.add_import(node)
+        elif isinstance(node, ast.ImportFrom):
+            self.add_import_from(node)
+        elif isinstance(node, ast.Attribute):
+            self.attribute(node)
+        elif isinstance(node, ast.Call):
+            self.call(node)
+        else:
+            self.generic_visit(node)
+
+    def add_import(self, node: ast.Import) -> None:
         for alias in node.names:
             if alias.asname:
                 self.names[alias.asname] = alias.name
@@ -227,7 +246,7 @@ class _Sites(ast.NodeVisitor):
                 first = alias.name.partition(".")[0]
                 self.names[first] = first
 
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+    def add_import_from(self, node: ast.ImportFrom) -> None:
         base = node.module or ""
         if node.level:
             package = self.module.split(".")
@@ -242,7 +261,7 @@ class _Sites(ast.NodeVisitor):
         target = node.func if isinstance(node, ast.Call) else node
         return self.qualify(target) in ATOMIC
 
-    def visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    def function_scope(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         for decorator in node.decorator_list:
             self.visit(decorator)
         atomic = any(self.is_atomic(d) for d in node.decorator_list)
@@ -266,13 +285,7 @@ class _Sites(ast.NodeVisitor):
             self.atomic -= 1
             self.blocks.pop()
 
-    visit_FunctionDef = visit_function
-    visit_AsyncFunctionDef = visit_function
-
-    def visit_Lambda(self, node: ast.Lambda) -> None:
-        self.visit(node.body)
-
-    def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
+    def with_block(self, node: ast.With | ast.AsyncWith) -> None:
         atomic = any(self.is_atomic(item.context_expr) for item in node.items)
         for item in node.items:
             self.visit(item.context_expr)
@@ -281,22 +294,17 @@ class _Sites(ast.NodeVisitor):
             self.visit(statement)
         self.leave(atomic)
 
-    visit_AsyncWith = visit_With
-
-    def visit_loop(self, node: ast.AST) -> None:
+    def loop(self, node: ast.AST) -> None:
         self.loops += 1
         self.generic_visit(node)
         self.loops -= 1
 
-    visit_For = visit_AsyncFor = visit_While = visit_loop
-    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_loop
-
-    def visit_Attribute(self, node: ast.Attribute) -> None:
+    def attribute(self, node: ast.Attribute) -> None:
         if self.qualify(node.value) == SETTINGS:
             self.settings.append(SettingRead(self.file, node.lineno, node.attr))
         self.generic_visit(node)
 
-    def visit_Call(self, node: ast.Call) -> None:
+    def call(self, node: ast.Call) -> None:
         name = self.qualify(node.func)
         if name is not None:
             self.add_call(node, self.project.resolve(name))
@@ -309,7 +317,7 @@ class _Sites(ast.NodeVisitor):
         module, rest = self.project.split(name)
         if module is None or "." in rest or not rest:
             return
-        kind = module.split(".")[2] if module.count(".") >= 2 else ""  # noqa: PLR2004
+        kind = module.split(".")[2] if module.count(".") >= 2 else ""
         if kind == "services" and target != self.owner:
             self.calls.append(Call(self.file, node.lineno, self.owner, self.function, target,
                                    rest, self.atomic > 0, self.loops > 0))  # fmt: skip
@@ -375,7 +383,7 @@ def migration_dependencies(project: Project, root: Path) -> list[MigrationDepend
     for name, module in sorted(project.modules.items()):
         owner = project.owners[name]
         parts = name.split(".")
-        if owner not in project.declarations or len(parts) != 4 or parts[2] != "migrations":  # noqa: PLR2004
+        if owner not in project.declarations or len(parts) != 4 or parts[2] != "migrations":
             continue
         try:
             tree = ast.parse((root / module.file).read_bytes())
@@ -398,7 +406,7 @@ def literal_dependencies(tree: ast.Module) -> Iterator[tuple[str, str]]:
             except ValueError:
                 continue
             for entry in value if isinstance(value, list | tuple) else ():
-                if isinstance(entry, tuple | list) and len(entry) == 2:  # noqa: PLR2004
+                if isinstance(entry, tuple | list) and len(entry) == 2:
                     yield str(entry[0]), str(entry[1])
 
 
@@ -437,12 +445,12 @@ def build_report(
     for reach in project.reaches():
         if reach.test:
             continue
-        row = DataReach(reach.file, reach.line, reach.source, reach.target, reach.kind,
-                        reach.what, reach.detail)  # fmt: skip
+        crossing = DataReach(reach.file, reach.line, reach.source, reach.target, reach.kind,
+                             reach.what, reach.detail)  # fmt: skip
         if reach.kind in DATA_REACHES and reach.target == domain:
-            report.inbound_data.append(row)
+            report.inbound_data.append(crossing)
         elif reach.kind in DATA_REACHES and reach.source == domain:
-            report.outbound_data.append(row)
+            report.outbound_data.append(crossing)
     report.shared_code = sorted(shared_imports(project, domain))
     report.baselined = [c for c in read_baseline(root / BASELINE_NAME) if c.involves({domain})]
     report.migrations = [
@@ -481,7 +489,8 @@ def checklist(report: Report) -> list[Step]:
     ]
     api_blockers += [
         f"{c.location}: {c.caller}.{c.function} calls {c.callee}.{c.service} in a loop; "
-        "one network round trip per iteration: batch it" for c in report.chatty
+        "one network round trip per iteration: batch it"
+        for c in report.chatty
     ]
     api_notes = sorted({f"{domain}.{c.service} becomes an API endpoint (called by {c.caller})"
                         for c in report.inbound_calls})  # fmt: skip
@@ -490,7 +499,8 @@ def checklist(report: Report) -> list[Step]:
     api_notes += [
         f"{h.subscriber}.{h.handler} handles {h.publisher}.{h.event}"
         f"{' (durable)' if h.durable else ' (not durable: it may miss events)'}: "
-        "the event crosses a message broker" for h in [*report.consumers, *report.consumed]
+        "the event crosses a message broker"
+        for h in [*report.consumers, *report.consumed]
     ]
     api = Step("Calls become API calls: replace direct function calls", api_blockers, api_notes)
     database_blockers = [

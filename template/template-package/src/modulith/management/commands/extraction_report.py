@@ -45,7 +45,7 @@ class Command(BaseCommand):
     requires_system_checks = ()
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: object) -> CommandParser:
-        parser = super().create_parser(prog_name, subcommand, **kwargs)  # type: ignore[arg-type]
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
         parser.epilog = EPILOG
         parser.formatter_class = RawDescriptionHelpFormatter
         return parser
@@ -66,9 +66,7 @@ class Command(BaseCommand):
             except (OSError, ValueError) as error:
                 raise CommandError(f"cannot read the telemetry: {error}") from error
         try:
-            report = build_report(
-                load_project(), project_root(), str(options["domain"]), telemetry
-            )
+            report = build_report(load_project(), project_root(), str(options["domain"]), telemetry)
         except ValueError as error:
             raise CommandError(str(error)) from error
         render = render_json if options["format"] == "json" else render_markdown
