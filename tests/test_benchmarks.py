@@ -20,6 +20,7 @@ SMOKE_RUNS = {
     "affected_tests.py": "test_affected_tests.py",
     "app.py": "test_benchmarks.py",
     "boundaries.py": "test_benchmarks.py",
+    "extraction.py": "test_benchmarks.py",
     "updates.py": "test_update.py",
 }
 
@@ -51,6 +52,15 @@ def test_boundary_benchmark_prints_its_table() -> None:
     figures = r"2 \| (not )?written( \| \d+\.\d\d s){5}( \| \d+\.\d\d){2} \| \d+\.\d\d%"
     for row in rows:
         assert re.fullmatch(figures, row), row
+
+
+def test_extraction_benchmark_prints_its_table() -> None:
+    script = TEMPLATE_ROOT / "benchmarks" / "extraction.py"
+
+    result = run([sys.executable, str(script), "--sizes", "3", "--runs", "1"], TEMPLATE_ROOT)
+
+    *_, row = result.stdout.splitlines()
+    assert re.fullmatch(r"\| 3 \| 30 (\| \d+\.\d{3} s ){3}\| 1 \|", row), row
 
 
 def test_app_benchmark_runs_at_its_smallest_size(
