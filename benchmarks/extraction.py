@@ -22,7 +22,7 @@ from pathlib import Path
 from modulith.architecture.extraction import build_report, render_markdown
 from modulith.boundaries.model import Project
 
-APPS = '''\
+APPS = """\
 from django.apps import AppConfig
 
 
@@ -33,15 +33,15 @@ class {title}Config(AppConfig):
     depends_on: tuple[str, ...] = ({depends})
     model_relations_to: tuple[str, ...] = ({depends})
     strict = False
-'''
-MODELS = '''\
+"""
+MODELS = """\
 from django.db import models
 
 
 class Thing(models.Model):
     name = models.CharField(max_length=100)
-{relation}'''
-EVENTS = '''\
+{relation}"""
+EVENTS = """\
 from dataclasses import dataclass
 
 from modulith.events import DomainEvent
@@ -50,8 +50,8 @@ from modulith.events import DomainEvent
 @dataclass(frozen=True, kw_only=True)
 class ThingCreated(DomainEvent):
     thing_id: int
-'''
-SERVICES = '''\
+"""
+SERVICES = """\
 from django.conf import settings
 from django.db import transaction
 
@@ -65,15 +65,15 @@ def create_thing(*, name: str, count: int = 1) -> int:
 {calls}        thing = Thing.objects.create(name=name[: settings.NAME_LENGTH])
         publish(ThingCreated(thing_id=thing.pk))
     return thing.pk
-'''
-HANDLERS = '''\
+"""
+HANDLERS = """\
 {imports}from modulith.events import subscriber
-{handler}'''
-TASKS = '''\
+{handler}"""
+TASKS = """\
 def refresh(thing_id: int) -> None:
     return None
-'''
-MIGRATION = '''\
+"""
+MIGRATION = """\
 from django.db import migrations
 
 
@@ -81,7 +81,7 @@ class Migration(migrations.Migration):
     initial = True
     dependencies = [{depends}]
     operations: list[migrations.operations.base.Operation] = []
-'''
+"""
 
 
 def write_domain(root: Path, index: int) -> None:
@@ -90,11 +90,11 @@ def write_domain(root: Path, index: int) -> None:
     (folder / "migrations").mkdir(parents=True)
     files = {
         "__init__.py": "",
-        "apps.py": APPS.format(
-            title=d.title(), d=d, depends=f'"{previous}",' if previous else ""
-        ),
+        "apps.py": APPS.format(title=d.title(), d=d, depends=f'"{previous}",' if previous else ""),
         "models.py": MODELS.format(
-            relation=f'    other = models.ForeignKey("{previous}.Thing", on_delete=models.CASCADE)\n'
+            relation=(
+                f'    other = models.ForeignKey("{previous}.Thing", on_delete=models.CASCADE)\n'
+            )
             if previous
             else ""
         ),
@@ -102,7 +102,9 @@ def write_domain(root: Path, index: int) -> None:
         "services.py": SERVICES.format(
             d=d,
             imports=f"from apps.{previous} import services as {previous}\n" if previous else "",
-            calls=f"        for i in range(count):\n            {previous}.create_thing(name=name)\n"
+            calls=(
+                f"        for i in range(count):\n            {previous}.create_thing(name=name)\n"
+            )
             if previous
             else "",
         ),

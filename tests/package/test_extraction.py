@@ -12,6 +12,7 @@ from pytest_django import Settings
 
 from modulith.architecture.extraction import (
     Call,
+    Report,
     build_report,
     read_telemetry,
     render_json,
@@ -37,7 +38,7 @@ def project(tmp_path: Path, settings: Settings) -> SampleProject:
     return project
 
 
-def report_of(root: Path, domain: str, telemetry: Path | None = None):  # noqa: ANN201
+def report_of(root: Path, domain: str, telemetry: Path | None = None) -> Report:
     data = read_telemetry(telemetry) if telemetry else None
     return build_report(Project.read(root, use_cache=False), root, domain, data)
 
@@ -126,7 +127,9 @@ def test_migrations_settings_tables_and_baselined_crossings(project: SampleProje
     assert [(m.file, m.domain, m.depends_on) for m in orders.migrations] == [
         ("apps/billing/migrations/0001_initial.py", "billing", "orders")
     ]
-    assert "migration of billing depends on orders's 0001_initial" in orders.checklist[2].blockers[-1]
+    assert (
+        "migration of billing depends on orders's 0001_initial" in orders.checklist[2].blockers[-1]
+    )
     assert [(s.name, s.line) for s in inventory.settings] == [("STOCK_LIMIT", 16)]
     assert "reads settings.STOCK_LIMIT: configure it there too" in inventory.checklist[3].notes
     assert [(r.source, r.kind, r.what) for r in inventory.inbound_data] == [
@@ -141,8 +144,9 @@ def test_telemetry_sums_calls_and_database_time() -> None:
     report = report_of(SAMPLE, "inventory", TELEMETRY)
 
     assert report.traced_calls is not None
-    assert [(t.caller, t.callee, t.function, t.count, t.total_ms, t.mean_ms)
-            for t in report.traced_calls] == [("orders", "inventory", "reserve", 2, 6.0, 3.0)]  # fmt: skip
+    traced = [(t.caller, t.callee, t.function, t.count, t.total_ms, t.mean_ms)
+              for t in report.traced_calls]  # fmt: skip
+    assert traced == [("orders", "inventory", "reserve", 2, 6.0, 3.0)]
     assert report.database_ms == 3.0
     assert report.database_share == 0.75
     assert "orders -> inventory `reserve`: 2 calls, 6.0 ms in all, 3.0 ms each" in (
