@@ -185,3 +185,32 @@ def test_the_command_writes_either_format(project: SampleProject) -> None:
 
     with pytest.raises(CommandError, match="'stock' is not a domain"):
         call_command("extraction_report", "stock", stdout=io.StringIO())
+
+
+def test_decorated_transactions_methods_and_comprehensions(project: SampleProject) -> None:
+    project.write(
+        "apps/billing/views.py",
+        '''"""Views."""
+
+from django.db.transaction import atomic
+
+import apps.orders.services
+
+
+class Reorder:
+    @atomic
+    def post(self, item_ids: list[int]) -> list[int]:
+        return [apps.orders.services.place_order(item_id=i) for i in item_ids]
+
+
+def count() -> int:
+    return apps.orders.services.place_order(item_id=1)
+''',
+    )
+
+    calls = report_of(project.root, "orders").inbound_calls
+
+    assert [(c.line, c.caller, c.function, c.transactional, c.in_loop) for c in calls] == [
+        (11, "billing", "Reorder.post", True, True),
+        (15, "billing", "count", False, False),
+    ]

@@ -184,6 +184,8 @@ class Report:
 
     def as_dict(self) -> dict[str, object]:
         data = asdict(self)
+        for construction in data["constructions"]:
+            del construction["block"]  # which atomic block: said by each call instead
         data["transactional_coupling"] = [asdict(c) for c in self.transactional]
         data["chattiness"] = [asdict(c) for c in self.chatty]
         for step, values in zip(self.checklist, data["checklist"], strict=True):
@@ -223,6 +225,8 @@ class _Sites(ast.NodeVisitor):
         """Follow the scopes, transactions and loops down to each call."""
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             self.function_scope(node)
+        elif isinstance(node, ast.ClassDef):
+            self.class_scope(node)
         elif isinstance(node, ast.With | ast.AsyncWith):
             self.with_block(node)
         elif isinstance(node, LOOPS):
@@ -273,6 +277,14 @@ class _Sites(ast.NodeVisitor):
             self.visit(statement)
         self.leave(atomic)
         self.function, self.atomic, self.loops = saved
+
+    def class_scope(self, node: ast.ClassDef) -> None:
+        """Methods are named after their class: `OrderView.post`."""
+        saved = self.function
+        outer = "" if self.function == "<module>" else f"{self.function}."
+        self.function = f"{outer}{node.name}"
+        self.generic_visit(node)
+        self.function = saved
 
     def enter(self, atomic: bool) -> None:
         if atomic:
