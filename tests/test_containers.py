@@ -72,7 +72,7 @@ WORKER_RAN_TASK = {
 # Printed by `manage.py shell`, after polling: every publication and notification.
 DELIVERY_PROBE = """
 import json, time
-from core.models import EventPublication
+from modulith.events.models import EventPublication
 from apps.notifications.models import Notification
 deadline = time.monotonic() + 90
 while True:

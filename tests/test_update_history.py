@@ -26,6 +26,7 @@ from tests.updating import (
     releases,
     tree_snapshot,
     update,
+    update_resolving_conflicts,
     uv,
 )
 
@@ -42,7 +43,7 @@ START_POINTS = [release["version"] for release in releases()] + ["main"]
 
 @pytest.mark.parametrize("start", START_POINTS)
 def test_update_from_history_keeps_the_teams_work_and_passes_every_check(
-    history: tuple[Path, str], tmp_path: Path, start: str
+    history: tuple[Path, str], tmp_path: Path, start: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
     repo, working_tree = history
     answers = ANSWER_SETS[START_POINTS.index(start) % len(ANSWER_SETS)]
@@ -51,7 +52,7 @@ def test_update_from_history_keeps_the_teams_work_and_passes_every_check(
     domains = domain_snapshots(project)
     old_layout = (project / "core" / "events").is_dir()  # before the modulith package
 
-    update(project, vcs_ref=working_tree)
+    update_resolving_conflicts(project, working_tree, capfd)
 
     assert team.missing_lines() == []
     # Domains keep their files; only the release migration's rewrites of old names.

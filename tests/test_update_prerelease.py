@@ -6,21 +6,18 @@ CHANGELOG's first release says, then runs the steps of every later section; the 
 plays exactly those steps and nothing else, so a step missing from the CHANGELOG fails it.
 """
 
-import re
 from pathlib import Path
 
 import pytest
-from copier.errors import TaskError
 
 from tests.updating import (
-    conflict_leftovers,
     domain_files_beyond_rewrites,
     domain_snapshots,
     generate,
     play_changelog_steps,
     play_team,
     project_checks_pass,
-    update,
+    update_resolving_conflicts,
 )
 
 pytestmark = pytest.mark.project
@@ -28,13 +25,6 @@ pytestmark = pytest.mark.project
 # The newest commit before releases were listed: the start most unreleased projects
 # share, with domains still rendered on every update and import-linter contracts.
 BEFORE_FIRST_RELEASE = "fffcf4b072ee2243e92092cfb881df2cea8e4e71"
-MARKER_LINE = re.compile(r"^(<<<<<<< .*|=======|>>>>>>> .*)\n", re.MULTILINE)
-
-
-def keep_both_sides(project: Path, relative: str) -> None:
-    """Resolve a conflict the way a team does when both sides only add or drop prose."""
-    path = project / relative
-    path.write_text(MARKER_LINE.sub("", path.read_text()))
 
 
 def adopt_the_api_changes(project: Path) -> None:
@@ -57,16 +47,7 @@ def test_a_project_from_before_the_first_release_updates_and_keeps_the_teams_wor
     team = play_team(project)
     domains = domain_snapshots(project)
 
-    try:
-        update(project, vcs_ref=working_tree)
-    except TaskError:  # conflicts are listed and fail the update: resolve them
-        report = capfd.readouterr().err
-        for relative in conflict_leftovers(project):
-            assert f"{relative}:" in report, f"{relative} has a conflict the update hid"
-            assert not relative.startswith("apps/"), "an update touched a domain"
-            keep_both_sides(project, relative)
-
-    assert conflict_leftovers(project) == []
+    update_resolving_conflicts(project, working_tree, capfd)
     assert team.missing_lines() == []
     assert domain_files_beyond_rewrites(project, domains, old_layout=True) == []
     assert not (project / "apps" / "notifications").exists()

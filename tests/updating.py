@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+import pytest
 import yaml
 from copier import run_copy, run_update
+from copier.errors import TaskError
 
 from tests.helpers import TEMPLATE_ROOT, project_env, run, tool
 
@@ -337,3 +339,28 @@ def play_team(project: Path) -> Team:
     redraw_map(project)
     team.commit("The team's work")
     return team
+
+
+MARKER_LINE = re.compile(r"^(<<<<<<< .*|=======|>>>>>>> .*)\n", re.MULTILINE)
+
+
+def keep_both_sides(project: Path, relative: str) -> None:
+    """Resolve a conflict the way a team does when both sides only add or drop lines."""
+    path = project / relative
+    path.write_text(MARKER_LINE.sub("", path.read_text()))
+
+
+def update_resolving_conflicts(
+    project: Path, vcs_ref: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Update; when the update stops on conflicts, check that each is reported and
+    outside the domains, then resolve it as a team would (both sides kept)."""
+    try:
+        update(project, vcs_ref=vcs_ref)
+    except TaskError:  # conflicts are listed and fail the update
+        report = capfd.readouterr().err
+        for relative in conflict_leftovers(project):
+            assert f"{relative}:" in report, f"{relative} has a conflict the update hid"
+            assert not relative.startswith("apps/"), "an update touched a domain"
+            keep_both_sides(project, relative)
+    assert conflict_leftovers(project) == []
