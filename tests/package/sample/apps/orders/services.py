@@ -1,9 +1,8 @@
-from django.db import transaction
-
 from apps.inventory import services as inventory
 from apps.orders.events import OrderPlaced
 from apps.orders.models import Order
 from modulith.events import publish
+from django.db import transaction
 
 
 def place_order(*, item_id: int, quantity: int = 1) -> int:
