@@ -232,14 +232,17 @@ def test_the_first_worker_run_on_sqlite_logs_no_locked_database(
     threading.Thread(target=lambda: output.extend(process.stdout), daemon=True).start()
     shell = ["python", "manage.py", "shell", "-c"]
     try:
+        code = "from apps.orders import services\nservices.import_in_background(['a{n}', 'b{n}'])\n"
+        code += "for i in range(5): services.create_order(name=f'o{n}-{{i}}')"
         writes = [  # the web side, writing while the worker sweeps and delivers
             subprocess.Popen(
-                [*shell, "from apps.orders import services\n"
-                 f"services.import_in_background(['a{n}', 'b{n}'])\n"
-                 f"for i in range(5): services.create_order(name=f'o{n}-{{i}}')"],
-                cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                [*shell, code.format(n=n)],
+                cwd=project,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
                 text=True,
-            )  # fmt: skip
+            )
             for n in range(3)
         ]
         web = [write.communicate(timeout=120)[0] for write in writes]
