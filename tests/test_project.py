@@ -177,10 +177,33 @@ def create_superuser(command: str, cwd: Path, env: dict[str, str]) -> str:
     return child.before
 
 
+# Generated docs pages whose commands another test runs, and why not this one.
+PAGES_COVERED_ELSEWHERE = {
+    "docs/updates.md": "updates, conflicts and new domains: tests/test_update.py runs them "
+    "on a scratch release, tests/test_update_history.py on this repository's releases",
+}
+
+
+def documented_commands(project: Path) -> list[str]:
+    """The commands a team runs from its README (up to "Updating from the template",
+    which docs/updates.md carries on) and then from each page under docs/ the README
+    links to, in the README's order; each once."""
+    readme = (project / "README.md").read_text()
+    pages = dict.fromkeys(re.findall(r"\]\((docs/[\w./-]+\.md)\)", readme))
+    on_disk = {p.relative_to(project).as_posix() for p in (project / "docs").rglob("*.md")}
+    assert sorted(pages) == sorted(on_disk), "the README links every docs page"
+    texts = [readme.split("## Updating from the template")[0]] + [
+        (project / page).read_text() for page in pages if page not in PAGES_COVERED_ELSEWHERE
+    ]
+    commands = [c for text in texts if "```bash" in text for c in readme_commands(text)]
+    return list(dict.fromkeys(commands))
+
+
 def test_generated_readme_commands_all_succeed(shop: Path, postgres_admin: str) -> None:
-    """Every command the generated README shows, in order, as written (up to its
-    "Updating from the template" section, whose commands tests/test_update.py runs)."""
-    readme = (shop / "README.md").read_text().split("## Updating from the template")[0]
+    """Every command the generated README and its docs pages show, in order, as written
+    (but those of docs/updates.md, which tests/test_update.py runs)."""
+    commands = documented_commands(shop)
+    assert any("check --deploy" in c for c in commands), "docs/operations.md's check"
     env = project_env()
     # A team commits what it generated first: `make test-affected` compares with main,
     identity = ["-c", "user.name=Newcomer", "-c", "user.email=newcomer@example.com"]
@@ -190,7 +213,7 @@ def test_generated_readme_commands_all_succeed(shop: Path, postgres_admin: str) 
     # ... and works in a clone of the team's repository, which has origin/main.
     run(["git", "update-ref", "refs/remotes/origin/main", "HEAD"], cwd=shop, env=env)
     outputs = []
-    for command in dict.fromkeys(readme_commands(readme)):  # each once, in order
+    for command in commands:
         if command in COVERED_ELSEWHERE:
             continue
         if ready := server_ready_line(command):

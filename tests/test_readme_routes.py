@@ -19,9 +19,9 @@ from tests.helpers import TEMPLATE_ROOT, project_env, run
 
 pytestmark = pytest.mark.project
 
-# A path in a URL on this project's hosts, or a path alone in backticks.
+# A path in a URL on this project's hosts, or a path in backticks, alone or after a method.
 URL = re.compile(r"https?://(?:localhost|127\.0\.0\.1|shop\.example\.com)(?::\d+)?(/[^\s)`'\">]*)")
-BACKTICKED = re.compile(r"`(/[a-z0-9_<>./-]*/)`")
+BACKTICKED = re.compile(r"`(?:(?:GET|POST|PUT|PATCH|DELETE) )?(/[a-z0-9_<>./-]*/)`")
 # Prefixes the READMEs name as such ("under `/api/`"), not pages.
 NOT_ROUTES = {"/", "/api/"}
 
@@ -77,5 +77,11 @@ def documentation(project: Path) -> dict[str, str]:
 
 def test_routes_are_read_from_urls_and_backticks() -> None:
     text = "see `/api-docs/`, run curl https://shop.example.com/auth/token/ and `/api/<domain>/`"
+    text += ", time `GET /health/live/`"
 
-    assert routes_named_in(text, "orders") == {"/api-docs/", "/auth/token/", "/api/orders/"}
+    assert routes_named_in(text, "orders") == {
+        "/api-docs/",
+        "/auth/token/",
+        "/api/orders/",
+        "/health/live/",
+    }

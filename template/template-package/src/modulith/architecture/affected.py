@@ -121,7 +121,7 @@ def no_comparison(base: str) -> str | None:
     def resolves(ref: str) -> bool:
         return (
             subprocess.run(  # noqa: S603 (fixed git sub-command; the ref is an argument)
-                [executable, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+                [executable, "rev-parse", "--verify", "--quiet", ref + "^{commit}"],
                 cwd=project_root(),
                 capture_output=True,
                 check=False,
