@@ -35,6 +35,7 @@ from tests.helpers import (
     question_help,
     run,
     tool,
+    writable_copy,
 )
 
 pytestmark = pytest.mark.project
@@ -176,10 +177,33 @@ def create_superuser(command: str, cwd: Path, env: dict[str, str]) -> str:
     return child.before
 
 
+# Generated docs pages whose commands another test runs, and why not this one.
+PAGES_COVERED_ELSEWHERE = {
+    "docs/updates.md": "updates, conflicts and new domains: tests/test_update.py runs them "
+    "on a scratch release, tests/test_update_history.py on this repository's releases",
+}
+
+
+def documented_commands(project: Path) -> list[str]:
+    """The commands a team runs from its README (up to "Updating from the template",
+    which docs/updates.md carries on) and then from each page under docs/ the README
+    links to, in the README's order; each once."""
+    readme = (project / "README.md").read_text()
+    pages = dict.fromkeys(re.findall(r"\]\((docs/[\w./-]+\.md)\)", readme))
+    on_disk = {p.relative_to(project).as_posix() for p in (project / "docs").rglob("*.md")}
+    assert sorted(pages) == sorted(on_disk), "the README links every docs page"
+    texts = [readme.split("## Updating from the template")[0]] + [
+        (project / page).read_text() for page in pages if page not in PAGES_COVERED_ELSEWHERE
+    ]
+    commands = [c for text in texts if "```bash" in text for c in readme_commands(text)]
+    return list(dict.fromkeys(commands))
+
+
 def test_generated_readme_commands_all_succeed(shop: Path, postgres_admin: str) -> None:
-    """Every command the generated README shows, in order, as written (up to its
-    "Updating from the template" section, whose commands tests/test_update.py runs)."""
-    readme = (shop / "README.md").read_text().split("## Updating from the template")[0]
+    """Every command the generated README and its docs pages show, in order, as written
+    (but those of docs/updates.md, which tests/test_update.py runs)."""
+    commands = documented_commands(shop)
+    assert any("check --deploy" in c for c in commands), "docs/operations.md's check"
     env = project_env()
     # A team commits what it generated first: `make test-affected` compares with main,
     identity = ["-c", "user.name=Newcomer", "-c", "user.email=newcomer@example.com"]
@@ -189,7 +213,7 @@ def test_generated_readme_commands_all_succeed(shop: Path, postgres_admin: str) 
     # ... and works in a clone of the team's repository, which has origin/main.
     run(["git", "update-ref", "refs/remotes/origin/main", "HEAD"], cwd=shop, env=env)
     outputs = []
-    for command in dict.fromkeys(readme_commands(readme)):  # each once, in order
+    for command in commands:
         if command in COVERED_ELSEWHERE:
             continue
         if ready := server_ready_line(command):
@@ -204,6 +228,68 @@ def test_generated_readme_commands_all_succeed(shop: Path, postgres_admin: str) 
     assert "Domain boundaries: all rules kept." in report
     assert "Superuser created successfully." in report
     assert "System check identified no issues" in report, "check --deploy"
+
+
+def test_the_first_worker_run_on_sqlite_logs_no_locked_database(
+    render: Render, install: Callable[[Path], Path], tmp_path: Path
+) -> None:
+    """The generated README's first worker steps on the default SQLite: migrate, start
+    the worker as the README shows, then have the web side write while it delivers.
+    The web process and the worker share one SQLite file; neither may fail on its lock."""
+    installed = install(render({"domains": ["orders", "inventory"]}))
+    project = writable_copy(installed, tmp_path / "project")
+    readme = (project / "README.md").read_text()
+    (worker,) = [c for c in readme_commands(readme) if "resubmit_events --reclaim" in c]
+    # The copy shares the installed project's environment: `uv run X` is X on its PATH.
+    env = project_env(PATH=f"{installed / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    env.pop("DJANGO_SETTINGS_MODULE", None)  # manage.py's default: local, on SQLite
+    as_run = [c.replace("uv run ", "") for c in ["uv run python manage.py migrate", worker]]
+    run(["bash", "-ec", as_run[0]], cwd=project, env=env)
+    assert (project / "db.sqlite3").exists(), "the default database is SQLite"
+
+    process = subprocess.Popen(
+        ["bash", "-ec", as_run[1]], cwd=project, env=env, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    output: list[str] = []
+    threading.Thread(target=lambda: output.extend(process.stdout), daemon=True).start()
+    shell = ["python", "manage.py", "shell", "-c"]
+    try:
+        code = "from apps.orders import services\nservices.import_in_background(['a{n}', 'b{n}'])\n"
+        code += "for i in range(5): services.create_order(name=f'o{n}-{{i}}')"
+        writes = [  # the web side, writing while the worker sweeps and delivers
+            subprocess.Popen(
+                [*shell, code.format(n=n)],
+                cwd=project,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for n in range(3)
+        ]
+        web = [write.communicate(timeout=120)[0] for write in writes]
+        assert [write.returncode for write in writes] == [0, 0, 0], web
+        count = "from apps.inventory.models import Inventory as I; print(I.objects.count())"
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:  # each order's durable reaction, delivered
+            done = run([*shell, count], cwd=project, env=env).stdout.split()[-1]
+            if int(done) >= 15:
+                break
+            time.sleep(1)
+        assert int(done) >= 15, "".join(output)
+        orders = "from apps.orders.models import Order; print(Order.objects.count())"
+        assert run([*shell, orders], cwd=project, env=env).stdout.split()[-1] == "21"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    logs = "".join(output) + "".join(web)
+    assert "database is locked" not in logs, logs
+    assert "Traceback" not in logs, logs
 
 
 @pytest.fixture(scope="session")

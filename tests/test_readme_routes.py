@@ -1,9 +1,10 @@
-"""Every address the READMEs name is one the generated project serves.
+"""Every address the READMEs and the docs pages name is one the generated project serves.
 
-The template's README and the generated one name routes in prose (`/api-docs/`) and in
-commands (`curl https://shop.example.com/auth/token/`); each is requested from the
+The template's README and docs/ pages, and the generated README and docs/ pages, name
+routes in prose (`/api-docs/`) and in commands (`curl https://shop.example.com/auth/token/`);
+each is requested from the
 generated project (Django's test client, through every middleware) and must answer
-something other than 404, so a README cannot send a newcomer to a page that is not there.
+something other than 404, so no page can send a reader to a route that is not there.
 """
 
 import json
@@ -18,9 +19,9 @@ from tests.helpers import TEMPLATE_ROOT, project_env, run
 
 pytestmark = pytest.mark.project
 
-# A path in a URL on this project's hosts, or a path alone in backticks.
+# A path in a URL on this project's hosts, or a path in backticks, alone or after a method.
 URL = re.compile(r"https?://(?:localhost|127\.0\.0\.1|shop\.example\.com)(?::\d+)?(/[^\s)`'\">]*)")
-BACKTICKED = re.compile(r"`(/[a-z0-9_<>./-]*/)`")
+BACKTICKED = re.compile(r"`(?:(?:GET|POST|PUT|PATCH|DELETE) )?(/[a-z0-9_<>./-]*/)`")
 # Prefixes the READMEs name as such ("under `/api/`"), not pages.
 NOT_ROUTES = {"/", "/api/"}
 
@@ -44,14 +45,9 @@ def test_every_route_a_readme_names_resolves(
 ) -> None:
     project = install(render({}))
     domain = "orders"
-    named = {
-        readme: routes_named_in(text, domain)
-        for readme, text in [
-            ("README.md", (TEMPLATE_ROOT / "README.md").read_text()),
-            ("generated README.md", (project / "README.md").read_text()),
-        ]
-    }
+    named = {page: routes_named_in(text, domain) for page, text in documentation(project).items()}
     assert named["generated README.md"], "the generated README names no route"
+    assert named["generated docs/api.md"], "the generated API page names no route"
 
     # A page that is not there, to show that a 404 is seen as one.
     every = sorted({*set().union(*named.values()), "/no-such-page/"})
@@ -68,7 +64,24 @@ def test_every_route_a_readme_names_resolves(
     }
 
 
+def documentation(project: Path) -> dict[str, str]:
+    """The READMEs and every page under docs/, the template's and the project's."""
+    pages = {}
+    for label, root in [("", TEMPLATE_ROOT), ("generated ", project)]:
+        for path in [root / "README.md", *sorted((root / "docs").rglob("*.md"))]:
+            pages[f"{label}{path.relative_to(root)}"] = path.read_text()
+    assert "docs/architecture.md" in pages, "the template's docs/ pages"
+    assert "generated docs/architecture.md" in pages, "the generated module map"
+    return pages
+
+
 def test_routes_are_read_from_urls_and_backticks() -> None:
     text = "see `/api-docs/`, run curl https://shop.example.com/auth/token/ and `/api/<domain>/`"
+    text += ", time `GET /health/live/`"
 
-    assert routes_named_in(text, "orders") == {"/api-docs/", "/auth/token/", "/api/orders/"}
+    assert routes_named_in(text, "orders") == {
+        "/api-docs/",
+        "/auth/token/",
+        "/api/orders/",
+        "/health/live/",
+    }

@@ -130,11 +130,33 @@ def readme_before_updates(project: Path) -> str:
     return (project / "README.md").read_text().split("## Updating from the template")[0]
 
 
+def documentation(project: Path) -> dict[str, str]:
+    """The generated README and each page under docs/ but the module map (which
+    `manage.py domain_map` writes): the prose a team reads."""
+    pages = {"README.md": (project / "README.md").read_text()}
+    for path in sorted((project / "docs").rglob("*.md")):
+        if path.name != "architecture.md":
+            pages[path.relative_to(project).as_posix()] = path.read_text()
+    return pages
+
+
 def test_readme_repeats_no_sentence(scenario: tuple[dict[str, object], Path]) -> None:
     _, project = scenario
-    prose = re.sub(r"```.*?```", "", readme_before_updates(project), flags=re.DOTALL)
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", prose) if len(s.strip()) > 20]
-    assert sorted({s for s in sentences if sentences.count(s) > 1}) == []
+    for page, text in documentation(project).items():
+        prose = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
+        sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", prose) if len(s.strip()) > 20]
+        assert (page, sorted({s for s in sentences if sentences.count(s) > 1})) == (page, [])
+
+
+def test_readme_and_docs_links_reach_files(scenario: tuple[dict[str, object], Path]) -> None:
+    _, project = scenario
+    missing = [
+        (page, target)
+        for page, text in documentation(project).items()
+        for target in re.findall(r"\]\(([^)#:\s]+)(?:#[^)]*)?\)", text)
+        if not ((project / page).parent / target).exists()
+    ]
+    assert missing == []
 
 
 def test_readme_examples_use_the_projects_own_domains(
@@ -142,9 +164,28 @@ def test_readme_examples_use_the_projects_own_domains(
 ) -> None:
     answers, project = scenario
     domains = answers.get("domains", ["orders", "inventory", "payments", "notifications"])
-    readme = readme_before_updates(project)
+    pages = documentation(project)
+    pages["README.md"] = readme_before_updates(project)
     others = {"orders", "inventory", "payments", "notifications"} - set(domains)
-    assert sorted(name for name in others if re.search(rf"\b{name}\b", readme)) == []
-    # The first domain publishes the example event, the last one handles it.
-    assert f"apps/{domains[0]}/" in readme
-    assert f"apps/{domains[-1]}/" in readme
+    assert {
+        page: sorted(name for name in others if re.search(rf"\b{name}\b", text))
+        for page, text in pages.items()
+    } == {page: [] for page in pages}
+    # The README's layout names the first and the last domain; in the events page the
+    # first domain publishes the example event and the last one handles it.
+    for text in (pages["README.md"], pages["docs/events-and-tasks.md"]):
+        assert f"apps/{domains[0]}/" in text
+        assert f"apps/{domains[-1]}/" in text
+
+
+def test_template_readme_and_docs_links_reach_files() -> None:
+    root = Path(__file__).parent.parent
+    pages = [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
+    missing = [
+        (page.relative_to(root).as_posix(), target)
+        for page in pages
+        for target in re.findall(r"\]\(([^)#:\s]+)(?:#[^)]*)?\)", page.read_text())
+        if not (page.parent / target).exists()
+    ]
+    assert len(pages) > 1
+    assert missing == []

@@ -13,7 +13,8 @@ from rest_framework import generics, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from modulith.architecture.affected import changed_files, report, select
+from modulith.architecture import affected
+from modulith.architecture.affected import changed_files, no_comparison, report, select
 from modulith.architecture.canvas import canvases, methods_of
 from modulith.architecture.document import mermaid, render
 from modulith.architecture.graph import DomainGraph, Edge, Kind, build_graph, load_graph
@@ -343,6 +344,36 @@ def test_the_change_is_everything_since_the_merge_base_untracked_included(
     ]
     with pytest.raises(SystemExit, match="`git merge-base nowhere HEAD` failed"):
         changed_files("nowhere")
+
+
+def test_with_nothing_to_compare_with_every_test_runs_and_the_report_says_why(
+    project: SampleProject, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    launched: list[list[str]] = []
+    real_run = subprocess.run
+
+    def run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        if "pytest" in command:
+            launched.append(command)
+            return subprocess.CompletedProcess(command, 0)
+        return real_run(command, **kwargs)
+
+    monkeypatch.setattr(affected.subprocess, "run", run)
+    assert "not in a git repository" in (no_comparison("main") or "")
+    git(project.root, "init", "--quiet", "--initial-branch=main")  # as the copy leaves it
+
+    assert affected.main(["--base", "main"]) == 0
+
+    out = capsys.readouterr().out
+    assert "Running every test:" in out
+    assert "the repository has no commit yet" in out
+    assert "fatal" not in out
+    assert launched, "pytest ran"
+    assert not [arg for arg in launched[0] if arg.startswith("apps/")], "every test path"
+    git(project.root, "add", "--all")
+    git(project.root, "commit", "--quiet", "-m", "Sample")
+    assert "no 'develop' to compare with" in (no_comparison("develop") or "")
+    assert no_comparison("main") is None
 
 
 def test_the_report_says_why_each_domain_runs() -> None:

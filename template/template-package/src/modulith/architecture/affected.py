@@ -9,6 +9,8 @@ domain that relies on it, transitively, through any edge of the domain graph
 the change reaches beyond the domains: shared code (core/, config/, conftest.py,
 pyproject.toml, uv.lock, ...) or the migrations of a domain others rely on. The
 reasons are printed before pytest starts. Reads the code without setting Django up.
+With nothing to compare with (a repository with no commit yet, or no `--base` branch
+in this clone) every test runs, and the report says why.
 """
 
 import argparse
@@ -110,6 +112,41 @@ def git(*args: str, hint: str = "") -> str:
     return result.stdout
 
 
+def no_comparison(base: str) -> str | None:
+    """Why there is nothing to compare with, or None when HEAD and `base` both exist."""
+    executable = shutil.which("git")
+    if executable is None:
+        return "git is not on PATH, so no change can be measured"
+
+    def resolves(ref: str) -> bool:
+        return (
+            subprocess.run(  # noqa: S603 (fixed git sub-command; the ref is an argument)
+                [executable, "rev-parse", "--verify", "--quiet", ref + "^{commit}"],
+                cwd=project_root(),
+                capture_output=True,
+                check=False,
+            ).returncode
+            == 0
+        )
+
+    inside = subprocess.run(  # noqa: S603 (fixed git sub-command)
+        [executable, "rev-parse", "--is-inside-work-tree"],
+        cwd=project_root(),
+        capture_output=True,
+        check=False,
+    )
+    if inside.returncode != 0:
+        return "the project is not in a git repository, so no change can be measured"
+    if not resolves("HEAD"):
+        return "the repository has no commit yet, so no change can be measured"
+    if not resolves(base):
+        return (
+            f"this clone has no '{base}' to compare with; name one with "
+            f"`make test-affected base=<ref>` (in CI, fetch the base branch first)"
+        )
+    return None
+
+
 def changed_files(base: str) -> tuple[str, list[str]]:
     """The merge base of `base` and HEAD, and every file changed since, relative to here."""
     hint = (
@@ -147,10 +184,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--base", default="main", help="branch or commit to compare with")
     options, pytest_options = parser.parse_known_args(argv)
 
-    merge_base, changed = changed_files(options.base)
     graph = load_graph()
-    selection = select(changed, graph)
-    header = f"Changes since {options.base} (merge base {merge_base[:10]}): {len(changed)} file(s)."
+    if reason := no_comparison(options.base):
+        selection = Selection(everything=[reason])
+        header = f"Nothing to compare with {options.base}."
+    else:
+        merge_base, changed = changed_files(options.base)
+        selection = select(changed, graph)
+        header = (
+            f"Changes since {options.base} (merge base {merge_base[:10]}): {len(changed)} file(s)."
+        )
     say(header, *report(selection, graph))
     if not selection.everything and not selection.domains:
         return 0
