@@ -65,8 +65,8 @@ SUPERUSER = {
 }
 # What the worker logs when it has run the event's delivery task.
 WORKER_RAN_TASK = {
-    "django-q2": "Processed 'core.events.delivery.deliver_publications'",
-    "celery": "Task core.worker.run[",
+    "django-q2": "Processed 'modulith.worker.run'",
+    "celery": "Task modulith.worker.celery.run[",
 }
 
 # Printed by `manage.py shell`, after polling: every publication and notification.
