@@ -240,6 +240,24 @@ def test_the_sweep_queues_each_due_publication_once(settings: Settings) -> None:
     assert queued == sorted(str(pk) for pk in EventPublication.objects.values_list("pk", flat=True))
 
 
+def test_a_reclaim_queues_only_claims_that_are_lost(settings: Settings) -> None:
+    """A worker that starts while deliveries are still queued queues none of them again."""
+    settings.EVENTS_CLAIM_SECONDS = 300
+    with mock.patch("modulith.events.delivery.enqueue") as enqueue:
+        for thing_id in range(4):
+            publish(ThingStored(thing_id=thing_id))
+        assert enqueue.call_count == 4, "each publication queued once, after its commit"
+        lost = EventPublication.objects.filter(payload__thing_id__in=[0, 1])
+        lost.update(enqueued_at=timezone.now() - timedelta(seconds=301))
+        enqueue.reset_mock()
+
+        reclaims = [resubmit_due(reclaim=True), resubmit_due(reclaim=True), resubmit_due()]
+
+    queued = sorted(pk for call in enqueue.call_args_list for pk in call.args[1])
+    assert reclaims == [2, 0, 0]
+    assert queued == sorted(str(pk) for pk in lost.values_list("pk", flat=True))
+
+
 def test_old_completed_publications_are_pruned(settings: Settings) -> None:
     settings.EVENTS_KEEP_COMPLETED_DAYS = 7
     publish(ThingStored(thing_id=10))

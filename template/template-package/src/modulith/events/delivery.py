@@ -179,12 +179,15 @@ def resubmit_due(*, reclaim: bool = False) -> int:
 
     Rows are claimed EVENTS_SWEEP_BATCH_SIZE at a time, each batch in its own short
     transaction. A claim older than EVENTS_CLAIM_SECONDS counts as lost (its queued
-    delivery vanished) and is taken over. `reclaim` takes over every claim: for a
-    worker that starts after its predecessor died holding some.
+    delivery vanished) and is taken over; a younger claim is left alone, whoever runs
+    the sweep: its delivery is still in the queue, and queueing it again would only
+    double the queue. `reclaim` (the worker's start) follows the same rule, at once
+    rather than at the next scheduled sweep: a queue that outlives its worker (the
+    database's, Redis) still holds the deliveries of claims younger than that.
     """
+    del reclaim  # accepted for `resubmit_events --reclaim`; the rule is the same
     started = timezone.now()
-    claim_lifetime = timedelta(seconds=0 if reclaim else settings.EVENTS_CLAIM_SECONDS)
-    claims_before = started - claim_lifetime
+    claims_before = started - timedelta(seconds=settings.EVENTS_CLAIM_SECONDS)
     queued = 0
     while True:
         claimed = claim_batch(started, claims_before)
