@@ -307,6 +307,34 @@ def test_rows_locked_by_one_worker_are_skipped_by_another(settings: Settings) ->
     assert sorted(thing_id for _, thing_id in received) == [0, 1, 2]
 
 
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="PostgreSQL's plans: see the next test")
+def test_django_q2_polls_its_queue_by_an_index() -> None:
+    """The broker's poll and counts read a long queue by index, not by a scan of it."""
+    from django_q.brokers.orm import ORM
+    from django_q.models import OrmQ
+
+    soon = timezone.now() + timedelta(minutes=5)
+    OrmQ.objects.bulk_create(
+        OrmQ(key="other" if n % 2 else "cluster", payload="x" * 200, lock=soon)
+        for n in range(20_000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE django_q_ormq")
+    broker = ORM(list_key="cluster")
+    queue = broker.get_connection()
+    polls = {
+        "dequeue": queue.filter(key="cluster", lock__lt=timezone.now())[:1],
+        "queue_size": queue.filter(key="cluster", lock__lte=timezone.now()),
+        "lock_size": queue.filter(key="cluster", lock__gt=soon),
+    }
+
+    plans = {name: query.explain() for name, query in polls.items()}
+
+    for name, plan in plans.items():
+        assert "modulith_django_q_ormq_key_lock" in plan, f"{name}: {plan}"
+        assert "Seq Scan" not in plan, f"{name}: {plan}"
+
+
 @pytest.mark.skipif(ON_POSTGRESQL, reason="this is the PostgreSQL run")
 def test_the_event_machinery_holds_on_postgresql() -> None:
     """This module again, on a fresh database of the PostgreSQL server."""
