@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from unittest import mock
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,13 @@ from django.utils import timezone
 from pytest_django import Settings
 
 from modulith.events import DomainEvent, publish, subscriber
-from modulith.events.delivery import deliver, prune_completed, resubmit_due, retry_delay
+from modulith.events.delivery import (
+    deliver,
+    deliver_publications,
+    prune_completed,
+    resubmit_due,
+    retry_delay,
+)
 from modulith.events.models import EventPublication
 from modulith.events.publishing import UnpublishableEventError
 
@@ -256,6 +263,43 @@ def test_a_reclaim_queues_only_claims_that_are_lost(settings: Settings) -> None:
     queued = sorted(pk for call in enqueue.call_args_list for pk in call.args[1])
     assert reclaims == [2, 0, 0]
     assert queued == sorted(str(pk) for pk in lost.values_list("pk", flat=True))
+
+
+def test_a_task_delivers_its_publications_in_one_transaction(
+    django_assert_max_num_queries: Any,
+) -> None:
+    with mock.patch("modulith.events.delivery.enqueue"):
+        for thing_id in range(50):
+            publish(ThingStored(thing_id=thing_id))
+    ids = [str(pk) for pk in EventPublication.objects.values_list("pk", flat=True)]
+
+    # Begin, lock them all, mark them all complete, commit (one by one: 50 times that).
+    with django_assert_max_num_queries(4):
+        deliver_publications(ids)
+
+    assert sorted(thing_id for _, thing_id in received) == list(range(50))
+    assert set(EventPublication.objects.values_list("attempts", flat=True)) == {1}
+    assert not EventPublication.objects.filter(completed_at__isnull=True).exists()
+
+
+def test_a_failing_handler_in_a_task_fails_its_own_publication_only() -> None:
+    with mock.patch("modulith.events.delivery.enqueue"):
+        for thing_id in range(3):
+            publish(ThingStored(thing_id=thing_id))
+    ids = [str(pk) for pk in EventPublication.objects.values_list("pk", flat=True)]
+    failures_left["count"] = 2  # the task's transaction, then one publication's own
+
+    deliver_publications(ids)
+
+    assert len(received) == 2
+    failed = EventPublication.objects.get(completed_at__isnull=True)
+    assert (failed.attempts, failed.failed_at) == (1, None)
+    assert "the mail server is down" in failed.last_error
+    assert set(
+        EventPublication.objects.filter(completed_at__isnull=False).values_list(
+            "attempts", flat=True
+        )
+    ) == {1}
 
 
 def test_old_completed_publications_are_pruned(settings: Settings) -> None:
