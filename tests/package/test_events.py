@@ -265,6 +265,30 @@ def test_a_reclaim_queues_only_claims_that_are_lost(settings: Settings) -> None:
     assert queued == sorted(str(pk) for pk in lost.values_list("pk", flat=True))
 
 
+def test_deliveries_waiting_in_the_queue_are_never_queued_again(settings: Settings) -> None:
+    """Reclaim at the worker's start takes over what a dead worker held, at any age;
+    what still waits in the queue keeps its claim, however old."""
+    settings.EVENTS_CLAIM_SECONDS = 300
+    queue: list[list[str]] = []
+    with (
+        mock.patch("modulith.events.delivery.enqueue", lambda _, ids: queue.append(ids)),
+        mock.patch("modulith.events.delivery.waiting", lambda _: [[ids] for ids in queue]),
+    ):
+        for thing_id in range(4):
+            publish(ThingStored(thing_id=thing_id))
+        taken = [queue.pop(0), queue.pop(0)]  # by a worker that died with them
+        EventPublication.objects.update(enqueued_at=timezone.now() - timedelta(seconds=301))
+        owed = len(queue)
+
+        counts = [resubmit_due(reclaim=True), resubmit_due(reclaim=True), resubmit_due()]
+
+    assert counts == [2, 0, 0]
+    assert queue[owed:] == [taken[0] + taken[1]], "the dead worker's two, in one task"
+    assert not EventPublication.objects.filter(
+        enqueued_at__lt=timezone.now() - timedelta(seconds=300)
+    ).exists(), "the claims of deliveries still waiting are refreshed"
+
+
 def test_a_task_delivers_its_publications_in_one_transaction(
     django_assert_max_num_queries: Any,
 ) -> None:

@@ -27,7 +27,7 @@ from modulith.events.models import EventPublication
 from modulith.events.publishing import DomainEvent
 from modulith.events.subscriptions import Subscription, subscription_named
 from modulith.json import JSON
-from modulith.worker import enqueue
+from modulith.worker import enqueue, waiting
 
 logger = logging.getLogger(__name__)
 CLOCK_SKEW_SECONDS = 5
@@ -218,19 +218,29 @@ def resubmit_due(*, reclaim: bool = False) -> int:
     """Queue one delivery per due publication that is not queued yet; return how many.
 
     Rows are claimed EVENTS_SWEEP_BATCH_SIZE at a time, each batch in its own short
-    transaction. A claim older than EVENTS_CLAIM_SECONDS counts as lost (its queued
-    delivery vanished) and is taken over; a younger claim is left alone, whoever runs
-    the sweep: its delivery is still in the queue, and queueing it again would only
-    double the queue. `reclaim` (the worker's start) follows the same rule, at once
-    rather than at the next scheduled sweep: a queue that outlives its worker (the
-    database's, Redis) still holds the deliveries of claims younger than that.
+    transaction. A claim counts as lost, and is taken over, when it is older than
+    EVENTS_CLAIM_SECONDS and its delivery no longer waits in the worker's queue: a
+    delivery that still waits there (a long backlog, a queue that outlived its worker)
+    keeps its claim, refreshed, and is not queued a second time. `reclaim` (the
+    worker's start) takes over every claim whose delivery does not wait in the queue,
+    however young: the previous worker died holding it. Where the queue cannot be read
+    (a broker that is not Redis), age alone decides, for `reclaim` too.
     """
-    del reclaim  # accepted for `resubmit_events --reclaim`; the rule is the same
     started = timezone.now()
-    claims_before = started - timedelta(seconds=settings.EVENTS_CLAIM_SECONDS)
+    waiting_ids = queued_publications() if reclaim else None
+    lifetime = timedelta(seconds=settings.EVENTS_CLAIM_SECONDS)
+    claims_before = started if waiting_ids is not None else started - lifetime
+    queue_read = reclaim
     queued = 0
     while True:
-        claimed = claim_batch(started, claims_before)
+        batch = claim_batch(started, claims_before)
+        if not queue_read and any(claimed_at is not None for _, claimed_at in batch):
+            waiting_ids, queue_read = queued_publications(), True
+        claimed = [
+            pk
+            for pk, claimed_at in batch
+            if claimed_at is None or waiting_ids is None or str(pk) not in waiting_ids
+        ]
         for start in range(0, len(claimed), DELIVERIES_PER_TASK):
             task = claimed[start : start + DELIVERIES_PER_TASK]
             if not hand_to_worker(task):
@@ -238,20 +248,35 @@ def resubmit_due(*, reclaim: bool = False) -> int:
                 release(claimed[start + DELIVERIES_PER_TASK :])
                 return queued
             queued += len(task)
-        if len(claimed) < settings.EVENTS_SWEEP_BATCH_SIZE:
+        if len(batch) < settings.EVENTS_SWEEP_BATCH_SIZE:
             return queued
 
 
-def claim_batch(now: datetime, claims_before: datetime) -> list[UUID]:
+def queued_publications() -> set[str] | None:
+    """The publications whose delivery waits in the worker's queue; None if unknown."""
+    try:
+        tasks = waiting(deliver_publications)
+    except Exception:
+        logger.exception("Could not read the worker's queue; claims expire by age alone")
+        return None
+    if tasks is None:
+        return None
+    return {str(pk) for args in tasks if args and isinstance(args[0], list) for pk in args[0]}
+
+
+def claim_batch(now: datetime, claims_before: datetime) -> list[tuple[UUID, datetime | None]]:
+    """Claim (or re-claim) a batch of due rows; each with the time of its previous claim."""
     with transaction.atomic():
         batch = list(
             EventPublication.objects.select_for_update(skip_locked=True)
             .filter(pending(), next_attempt_at__lte=now)
             .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=claims_before))
             .order_by("next_attempt_at")
-            .values_list("pk", flat=True)[: settings.EVENTS_SWEEP_BATCH_SIZE]
+            .values_list("pk", "enqueued_at")[: settings.EVENTS_SWEEP_BATCH_SIZE]
         )
-        EventPublication.objects.filter(pk__in=batch).update(enqueued_at=timezone.now())
+        EventPublication.objects.filter(pk__in=[pk for pk, _ in batch]).update(
+            enqueued_at=timezone.now()
+        )
     return batch
 
 
