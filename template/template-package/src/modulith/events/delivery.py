@@ -148,8 +148,8 @@ def attempt(publication_id: str) -> None:
 def deliverable(publication_id: str) -> EventPublication | None:
     """The publication, locked, if it is pending, due, and not being delivered elsewhere.
 
-    Due: a second task for one publication (queued by a `--reclaim` while the first
-    was still queued) finds a failed attempt's retry time ahead and does nothing,
+    Due: a second task for one publication (its claim taken over while the first
+    was still on its way) finds a failed attempt's retry time ahead and does nothing,
     instead of spending an attempt early. CLOCK_SKEW_SECONDS spares a row just
     published by a process whose clock runs a little ahead.
     """

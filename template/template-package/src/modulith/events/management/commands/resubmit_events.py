@@ -1,9 +1,9 @@
 """`python manage.py resubmit_events`: queue every durable event delivery that is owed,
 and delete completed publications older than EVENTS_KEEP_COMPLETED_DAYS.
 
-The worker runs it with `--reclaim` when it starts (compose.yaml): claims older than
-EVENTS_CLAIM_SECONDS (their delivery was lost) are queued again at once, and younger
-ones, whose delivery is still in the queue, are left to it. The worker's scheduler
+The worker runs it with `--reclaim` when it starts (compose.yaml): claims whose
+delivery no longer waits in the worker's queue (the previous worker died holding
+them) are queued again at once; deliveries still waiting are left to the queue. The worker's scheduler
 runs the same sweep every minute, which also retries failed handlers when due.
 """
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reclaim",
             action="store_true",
-            help="at worker start: take over claims older than EVENTS_CLAIM_SECONDS now",
+            help="at worker start: take over claims whose delivery no longer waits in the queue",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
