@@ -3,8 +3,9 @@ and delete completed publications older than EVENTS_KEEP_COMPLETED_DAYS.
 
 The worker runs it with `--reclaim` when it starts (compose.yaml): claims whose
 delivery no longer waits in the worker's queue (the previous worker died holding
-them) are queued again at once; deliveries still waiting are left to the queue. The worker's scheduler
-runs the same sweep every minute, which also retries failed handlers when due.
+them) are queued again at once; deliveries still waiting are left to the queue. The
+worker's scheduler runs the same sweep every minute, which also retries failed
+handlers when due.
 """
 
 from argparse import ArgumentParser
