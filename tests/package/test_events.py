@@ -375,6 +375,38 @@ def test_rows_locked_by_one_worker_are_skipped_by_another(settings: Settings) ->
     assert sorted(thing_id for _, thing_id in received) == [0, 1, 2]
 
 
+@dataclass(frozen=True, kw_only=True)
+class ThingLost(DomainEvent):
+    thing_id: int
+
+
+connections_to_lose = {"count": 0}
+
+
+@subscriber(ThingLost, durable=True)
+def lose_the_connection_once(event: ThingLost) -> None:
+    if connections_to_lose["count"]:
+        connections_to_lose["count"] -= 1
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+    received.append(("lost", event.thing_id))
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="a terminated backend: see the last test")
+def test_a_task_whose_connection_is_lost_delivers_one_by_one_on_a_new_one() -> None:
+    with mock.patch("modulith.events.delivery.enqueue"):
+        for thing_id in range(3):
+            publish(ThingLost(thing_id=thing_id))
+    ids = [str(pk) for pk in EventPublication.objects.values_list("pk", flat=True)]
+    connections_to_lose["count"] = 1
+
+    deliver_publications(ids)
+
+    assert sorted(thing_id for _, thing_id in received) == [0, 1, 2]
+    assert set(EventPublication.objects.values_list("attempts", flat=True)) == {1}
+    assert not EventPublication.objects.filter(completed_at__isnull=True).exists()
+
+
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="PostgreSQL's plans: see the next test")
 def test_django_q2_polls_its_queue_by_an_index() -> None:
     """The broker's poll and counts read a long queue by index, not by a scan of it."""

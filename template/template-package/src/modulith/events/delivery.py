@@ -82,8 +82,8 @@ def deliver_publications(publication_ids: list[str]) -> None:
             deliver_together(publication_ids)
         except Exception:
             logger.info("Delivering %d publications one by one", len(publication_ids))
-            if connection.needs_rollback or not connection.is_usable():
-                connection.close()  # a new connection on the next query
+            if not connection.in_atomic_block:
+                connection.close_if_unusable_or_obsolete()  # a lost one: a new one next
         else:
             return
     for publication_id in publication_ids:
