@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from unittest import mock
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,13 @@ from django.utils import timezone
 from pytest_django import Settings
 
 from modulith.events import DomainEvent, publish, subscriber
-from modulith.events.delivery import deliver, prune_completed, resubmit_due, retry_delay
+from modulith.events.delivery import (
+    deliver,
+    deliver_publications,
+    prune_completed,
+    resubmit_due,
+    retry_delay,
+)
 from modulith.events.models import EventPublication
 from modulith.events.publishing import UnpublishableEventError
 
@@ -240,6 +247,85 @@ def test_the_sweep_queues_each_due_publication_once(settings: Settings) -> None:
     assert queued == sorted(str(pk) for pk in EventPublication.objects.values_list("pk", flat=True))
 
 
+def test_a_reclaim_queues_only_claims_that_are_lost(settings: Settings) -> None:
+    """A worker that starts while deliveries are still queued queues none of them again."""
+    settings.EVENTS_CLAIM_SECONDS = 300
+    with mock.patch("modulith.events.delivery.enqueue") as enqueue:
+        for thing_id in range(4):
+            publish(ThingStored(thing_id=thing_id))
+        assert enqueue.call_count == 4, "each publication queued once, after its commit"
+        lost = EventPublication.objects.filter(payload__thing_id__in=[0, 1])
+        lost.update(enqueued_at=timezone.now() - timedelta(seconds=301))
+        enqueue.reset_mock()
+
+        reclaims = [resubmit_due(reclaim=True), resubmit_due(reclaim=True), resubmit_due()]
+
+    queued = sorted(pk for call in enqueue.call_args_list for pk in call.args[1])
+    assert reclaims == [2, 0, 0]
+    assert queued == sorted(str(pk) for pk in lost.values_list("pk", flat=True))
+
+
+def test_deliveries_waiting_in_the_queue_are_never_queued_again(settings: Settings) -> None:
+    """Reclaim at the worker's start takes over what a dead worker held, at any age;
+    what still waits in the queue keeps its claim, however old."""
+    settings.EVENTS_CLAIM_SECONDS = 300
+    queue: list[list[str]] = []
+    with (
+        mock.patch("modulith.events.delivery.enqueue", lambda _, ids: queue.append(ids)),
+        mock.patch("modulith.events.delivery.waiting", lambda _: [[ids] for ids in queue]),
+    ):
+        for thing_id in range(4):
+            publish(ThingStored(thing_id=thing_id))
+        taken = [queue.pop(0), queue.pop(0)]  # by a worker that died with them
+        EventPublication.objects.update(enqueued_at=timezone.now() - timedelta(seconds=301))
+        owed = len(queue)
+
+        counts = [resubmit_due(reclaim=True), resubmit_due(reclaim=True), resubmit_due()]
+
+    assert counts == [2, 0, 0]
+    assert queue[owed:] == [taken[0] + taken[1]], "the dead worker's two, in one task"
+    assert not EventPublication.objects.filter(
+        enqueued_at__lt=timezone.now() - timedelta(seconds=300)
+    ).exists(), "the claims of deliveries still waiting are refreshed"
+
+
+def test_a_task_delivers_its_publications_in_one_transaction(
+    django_assert_max_num_queries: Any,
+) -> None:
+    with mock.patch("modulith.events.delivery.enqueue"):
+        for thing_id in range(50):
+            publish(ThingStored(thing_id=thing_id))
+    ids = [str(pk) for pk in EventPublication.objects.values_list("pk", flat=True)]
+
+    # Begin, lock them all, mark them all complete, commit (one by one: 50 times that).
+    with django_assert_max_num_queries(4):
+        deliver_publications(ids)
+
+    assert sorted(thing_id for _, thing_id in received) == list(range(50))
+    assert set(EventPublication.objects.values_list("attempts", flat=True)) == {1}
+    assert not EventPublication.objects.filter(completed_at__isnull=True).exists()
+
+
+def test_a_failing_handler_in_a_task_fails_its_own_publication_only() -> None:
+    with mock.patch("modulith.events.delivery.enqueue"):
+        for thing_id in range(3):
+            publish(ThingStored(thing_id=thing_id))
+    ids = [str(pk) for pk in EventPublication.objects.values_list("pk", flat=True)]
+    failures_left["count"] = 2  # the task's transaction, then one publication's own
+
+    deliver_publications(ids)
+
+    assert len(received) == 2
+    failed = EventPublication.objects.get(completed_at__isnull=True)
+    assert (failed.attempts, failed.failed_at) == (1, None)
+    assert "the mail server is down" in failed.last_error
+    assert set(
+        EventPublication.objects.filter(completed_at__isnull=False).values_list(
+            "attempts", flat=True
+        )
+    ) == {1}
+
+
 def test_old_completed_publications_are_pruned(settings: Settings) -> None:
     settings.EVENTS_KEEP_COMPLETED_DAYS = 7
     publish(ThingStored(thing_id=10))
@@ -287,6 +373,66 @@ def test_rows_locked_by_one_worker_are_skipped_by_another(settings: Settings) ->
 
     assert resubmit_due() == 3
     assert sorted(thing_id for _, thing_id in received) == [0, 1, 2]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThingLost(DomainEvent):
+    thing_id: int
+
+
+connections_to_lose = {"count": 0}
+
+
+@subscriber(ThingLost, durable=True)
+def lose_the_connection_once(event: ThingLost) -> None:
+    if connections_to_lose["count"]:
+        connections_to_lose["count"] -= 1
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+    received.append(("lost", event.thing_id))
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="a terminated backend: see the last test")
+def test_a_task_whose_connection_is_lost_delivers_one_by_one_on_a_new_one() -> None:
+    with mock.patch("modulith.events.delivery.enqueue"):
+        for thing_id in range(3):
+            publish(ThingLost(thing_id=thing_id))
+    ids = [str(pk) for pk in EventPublication.objects.values_list("pk", flat=True)]
+    connections_to_lose["count"] = 1
+
+    deliver_publications(ids)
+
+    assert sorted(thing_id for _, thing_id in received) == [0, 1, 2]
+    assert set(EventPublication.objects.values_list("attempts", flat=True)) == {1}
+    assert not EventPublication.objects.filter(completed_at__isnull=True).exists()
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="PostgreSQL's plans: see the next test")
+def test_django_q2_polls_its_queue_by_an_index() -> None:
+    """The broker's poll and counts read a long queue by index, not by a scan of it."""
+    from django_q.brokers.orm import ORM
+    from django_q.models import OrmQ
+
+    soon = timezone.now() + timedelta(minutes=5)
+    OrmQ.objects.bulk_create(
+        OrmQ(key="other" if n % 2 else "cluster", payload="x" * 200, lock=soon)
+        for n in range(20_000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE django_q_ormq")
+    broker = ORM(list_key="cluster")
+    queue = broker.get_connection()
+    polls = {
+        "dequeue": queue.filter(key="cluster", lock__lt=timezone.now())[:1],
+        "queue_size": queue.filter(key="cluster", lock__lte=timezone.now()),
+        "lock_size": queue.filter(key="cluster", lock__gt=soon),
+    }
+
+    plans = {name: query.explain() for name, query in polls.items()}
+
+    for name, plan in plans.items():
+        assert "modulith_django_q_ormq_key_lock" in plan, f"{name}: {plan}"
+        assert "Seq Scan" not in plan, f"{name}: {plan}"
 
 
 @pytest.mark.skipif(ON_POSTGRESQL, reason="this is the PostgreSQL run")

@@ -107,3 +107,32 @@ def test_the_django_q2_schedule_sweeps_events_every_minute() -> None:
         1,
         -1,
     )
+
+
+@pytest.mark.django_db
+def test_django_q2_lists_the_deliveries_that_wait_untaken(settings: Settings) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    settings.MODULITH_WORKER = "django-q2"
+    delivery = "modulith.events.delivery.deliver_publications"
+
+    def queued(args: list[object], lock: timedelta) -> None:
+        task = {"id": str(len(args)), "func": "modulith.worker.run", "args": tuple(args)}
+        payload = SignedPackage.dumps(task)
+        OrmQ.objects.create(key="package-tests", payload=payload, lock=timezone.now() + lock)
+
+    queued([delivery, ["a", "b"]], timedelta(seconds=-1))
+    queued([delivery, ["c"]], timedelta(minutes=5))  # taken by a worker: locked
+    queued(["apps.orders.tasks.archive_order", 3], timedelta(seconds=-1))
+
+    assert worker.waiting(deliver_publications) == [[["a", "b"]]]
+    assert worker.waiting(tasks.archive_order) == [[3]]
+
+
+def test_an_adapter_that_cannot_read_its_queue_says_so(settings: Settings) -> None:
+    settings.MODULITH_WORKER = "none"
+    assert worker.waiting(deliver_publications) is None

@@ -27,7 +27,7 @@ from modulith.events.models import EventPublication
 from modulith.events.publishing import DomainEvent
 from modulith.events.subscriptions import Subscription, subscription_named
 from modulith.json import JSON
-from modulith.worker import enqueue
+from modulith.worker import enqueue, waiting
 
 logger = logging.getLogger(__name__)
 CLOCK_SKEW_SECONDS = 5
@@ -66,9 +66,44 @@ def release(publication_ids: list[UUID]) -> None:
 
 
 def deliver_publications(publication_ids: list[str]) -> None:
-    """The worker's task: deliver each publication in turn."""
+    """The worker's task: deliver these publications, together when every handler succeeds.
+
+    A task's publications are first delivered in one transaction: one query locks
+    them, their handlers run, one query marks them complete, one commit. Each
+    publication's own transaction, lock and update cost more than a short handler
+    does, so this is what lets a backlog drain quickly. If any handler fails (or the
+    connection goes), that transaction rolls back whole, and the publications are
+    delivered again one by one, each in its own transaction, where a failure is
+    recorded against its publication alone: a handler that succeeded before the
+    failure runs a second time, as a durable handler may (they are idempotent).
+    """
+    if len(publication_ids) > 1:
+        try:
+            deliver_together(publication_ids)
+        except Exception:
+            logger.info("Delivering %d publications one by one", len(publication_ids))
+            if not connection.in_atomic_block:
+                connection.close_if_unusable_or_obsolete()  # a lost one: a new one next
+        else:
+            return
     for publication_id in publication_ids:
         deliver(publication_id)
+
+
+def deliver_together(publication_ids: list[str]) -> None:
+    """Deliver these publications in one transaction; raise, rolled back, if any fails."""
+    now = timezone.now()
+    with transaction.atomic():
+        publications = list(deliverable_rows([UUID(pk) for pk in publication_ids]))
+        for publication in publications:
+            run_handler(publication)  # a failure rolls back the whole transaction
+        for publication in publications:
+            publication.attempts += 1
+            publication.enqueued_at = None
+            publication.completed_at = now
+        EventPublication.objects.bulk_update(
+            publications, ["attempts", "enqueued_at", "completed_at"]
+        )
 
 
 def deliver(publication_id: str) -> None:
@@ -113,17 +148,22 @@ def attempt(publication_id: str) -> None:
 def deliverable(publication_id: str) -> EventPublication | None:
     """The publication, locked, if it is pending, due, and not being delivered elsewhere.
 
-    Due: a second task for one publication (queued by a `--reclaim` while the first
-    was still queued) finds a failed attempt's retry time ahead and does nothing,
+    Due: a second task for one publication (its claim taken over while the first
+    was still on its way) finds a failed attempt's retry time ahead and does nothing,
     instead of spending an attempt early. CLOCK_SKEW_SECONDS spares a row just
     published by a process whose clock runs a little ahead.
     """
+    return deliverable_rows([UUID(publication_id)]).first()
+
+
+def deliverable_rows(publication_ids: list[UUID]) -> QuerySet[EventPublication]:
+    """These publications, to be locked, that are pending, due, and not locked elsewhere."""
     due = timezone.now() + timedelta(seconds=CLOCK_SKEW_SECONDS)
     return (
         EventPublication.objects.select_for_update(skip_locked=True)
-        .filter(pk=UUID(publication_id))
+        .filter(pk__in=publication_ids)
         .filter(pending(), next_attempt_at__lte=due)
-        .first()
+        .order_by("next_attempt_at")
     )
 
 
@@ -178,16 +218,29 @@ def resubmit_due(*, reclaim: bool = False) -> int:
     """Queue one delivery per due publication that is not queued yet; return how many.
 
     Rows are claimed EVENTS_SWEEP_BATCH_SIZE at a time, each batch in its own short
-    transaction. A claim older than EVENTS_CLAIM_SECONDS counts as lost (its queued
-    delivery vanished) and is taken over. `reclaim` takes over every claim: for a
-    worker that starts after its predecessor died holding some.
+    transaction. A claim counts as lost, and is taken over, when it is older than
+    EVENTS_CLAIM_SECONDS and its delivery no longer waits in the worker's queue: a
+    delivery that still waits there (a long backlog, a queue that outlived its worker)
+    keeps its claim, refreshed, and is not queued a second time. `reclaim` (the
+    worker's start) takes over every claim whose delivery does not wait in the queue,
+    however young: the previous worker died holding it. Where the queue cannot be read
+    (a broker that is not Redis), age alone decides, for `reclaim` too.
     """
     started = timezone.now()
-    claim_lifetime = timedelta(seconds=0 if reclaim else settings.EVENTS_CLAIM_SECONDS)
-    claims_before = started - claim_lifetime
+    waiting_ids = queued_publications() if reclaim else None
+    lifetime = timedelta(seconds=settings.EVENTS_CLAIM_SECONDS)
+    claims_before = started if waiting_ids is not None else started - lifetime
+    queue_read = reclaim
     queued = 0
     while True:
-        claimed = claim_batch(started, claims_before)
+        batch = claim_batch(started, claims_before)
+        if not queue_read and any(claimed_at is not None for _, claimed_at in batch):
+            waiting_ids, queue_read = queued_publications(), True
+        claimed = [
+            pk
+            for pk, claimed_at in batch
+            if claimed_at is None or waiting_ids is None or str(pk) not in waiting_ids
+        ]
         for start in range(0, len(claimed), DELIVERIES_PER_TASK):
             task = claimed[start : start + DELIVERIES_PER_TASK]
             if not hand_to_worker(task):
@@ -195,20 +248,35 @@ def resubmit_due(*, reclaim: bool = False) -> int:
                 release(claimed[start + DELIVERIES_PER_TASK :])
                 return queued
             queued += len(task)
-        if len(claimed) < settings.EVENTS_SWEEP_BATCH_SIZE:
+        if len(batch) < settings.EVENTS_SWEEP_BATCH_SIZE:
             return queued
 
 
-def claim_batch(now: datetime, claims_before: datetime) -> list[UUID]:
+def queued_publications() -> set[str] | None:
+    """The publications whose delivery waits in the worker's queue; None if unknown."""
+    try:
+        tasks = waiting(deliver_publications)
+    except Exception:
+        logger.exception("Could not read the worker's queue; claims expire by age alone")
+        return None
+    if tasks is None:
+        return None
+    return {str(pk) for args in tasks if args and isinstance(args[0], list) for pk in args[0]}
+
+
+def claim_batch(now: datetime, claims_before: datetime) -> list[tuple[UUID, datetime | None]]:
+    """Claim (or re-claim) a batch of due rows; each with the time of its previous claim."""
     with transaction.atomic():
         batch = list(
             EventPublication.objects.select_for_update(skip_locked=True)
             .filter(pending(), next_attempt_at__lte=now)
             .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=claims_before))
             .order_by("next_attempt_at")
-            .values_list("pk", flat=True)[: settings.EVENTS_SWEEP_BATCH_SIZE]
+            .values_list("pk", "enqueued_at")[: settings.EVENTS_SWEEP_BATCH_SIZE]
         )
-        EventPublication.objects.filter(pk__in=batch).update(enqueued_at=timezone.now())
+        EventPublication.objects.filter(pk__in=[pk for pk, _ in batch]).update(
+            enqueued_at=timezone.now()
+        )
     return batch
 
 

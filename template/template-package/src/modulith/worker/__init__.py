@@ -84,3 +84,12 @@ def adapter() -> Adapter:
 def enqueue(function: Task, *args: JSON) -> None:
     """Run `function(*args)` in the background worker (at once, without one)."""
     adapter().submit(task_path(function), args)
+
+
+def waiting(function: Task) -> list[list[JSON]] | None:
+    """The arguments of `function`'s tasks that wait in the queue, not yet taken by a
+    worker; None when the queue cannot be read this way."""
+    read = getattr(adapter(), "waiting", None)
+    if read is None:
+        return None
+    return cast(list[list[JSON]] | None, read(task_path(function)))

@@ -1,8 +1,10 @@
 """Celery: `celery -A config worker -B` runs these tasks (config/celery.py imports them)."""
 
+import base64
+import json
 from collections.abc import Sequence
 
-from celery import shared_task
+from celery import current_app, shared_task
 
 from modulith import worker
 from modulith.json import JSON
@@ -24,3 +26,22 @@ def sweep_events() -> int:
 
 def submit(path: str, args: Sequence[JSON]) -> None:
     run.delay(path, *args)
+
+
+def waiting(path: str) -> list[list[JSON]] | None:
+    """The arguments of the tasks for `path` waiting in the broker's queue (a Redis list);
+    None for a broker that is not Redis. A task a worker has taken is not in the list."""
+    with current_app.connection_for_read() as connection:
+        client = getattr(connection.default_channel, "client", None)
+        if client is None or not hasattr(client, "lrange"):
+            return None
+        messages = client.lrange(current_app.conf.task_default_queue, 0, -1)
+    found: list[list[JSON]] = []
+    for raw in messages:
+        message = json.loads(raw)
+        if message.get("headers", {}).get("task") != run.name:
+            continue
+        args = list(json.loads(base64.b64decode(message["body"]))[0])
+        if args[:1] == [path]:
+            found.append(args[1:])
+    return found

@@ -1,9 +1,11 @@
 """`python manage.py resubmit_events`: queue every durable event delivery that is owed,
 and delete completed publications older than EVENTS_KEEP_COMPLETED_DAYS.
 
-The worker runs it with `--reclaim` when it starts (compose.yaml): deliveries that a
-previous worker held when it died are queued again at once. The worker's scheduler
-runs the same sweep every minute, which also retries failed handlers when due.
+The worker runs it with `--reclaim` when it starts (compose.yaml): claims whose
+delivery no longer waits in the worker's queue (the previous worker died holding
+them) are queued again at once; deliveries still waiting are left to the queue. The
+worker's scheduler runs the same sweep every minute, which also retries failed
+handlers when due.
 """
 
 from argparse import ArgumentParser
@@ -21,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reclaim",
             action="store_true",
-            help="also take over rows claimed by a worker that is gone (at worker start)",
+            help="at worker start: take over claims whose delivery no longer waits in the queue",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
