@@ -272,7 +272,7 @@ def test_deliveries_waiting_in_the_queue_are_never_queued_again(settings: Settin
     queue: list[list[str]] = []
     with (
         mock.patch("modulith.events.delivery.enqueue", lambda _, ids: queue.append(ids)),
-        mock.patch("modulith.events.delivery.waiting", lambda _: [[ids] for ids in queue]),
+        mock.patch("modulith.events.delivery.waiting", side_effect=lambda _: [[i] for i in queue]),
     ):
         for thing_id in range(4):
             publish(ThingStored(thing_id=thing_id))
