@@ -13,11 +13,14 @@ workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 # connection: two clients sending their headers or body slowly (one line every few
 # seconds) hold the whole server. With threads, a slow client holds one thread, and a
 # worker's main loop only hands a connection to a thread once it has data, so idle
-# connections cost nothing. Each thread that has served a request keeps its own
-# database connection (DJANGO_CONN_MAX_AGE): PostgreSQL must accept
-# workers x threads of them (its default max_connections is 100).
+# connections cost nothing. 64 threads: the kernel may hand most slow clients to one
+# worker, and 50 of them must leave it threads to serve others. A thread opens a
+# database connection only to serve a request that needs one, and keeps it for
+# DJANGO_CONN_MAX_AGE: under that many concurrent requests PostgreSQL must accept
+# workers x threads of them (its default max_connections is 100): lower
+# GUNICORN_THREADS or raise max_connections to match.
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "32"))
+threads = int(os.environ.get("GUNICORN_THREADS", "64"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On SIGTERM (`docker compose stop`) gunicorn stops accepting, finishes the requests it
 # has, and exits; compose.yaml's stop_grace_period leaves it this long plus a margin

@@ -16,16 +16,13 @@ import pytest
 from copier.errors import TaskError
 
 from tests.helpers import TEMPLATE_ROOT, project_env, run
-from tests.test_update_prerelease import (
-    BEFORE_FIRST_RELEASE,
-    adopt_the_api_changes,
-    keep_both_sides,
-)
+from tests.test_update_prerelease import BEFORE_FIRST_RELEASE, adopt_the_api_changes
 from tests.updating import (
     commit_all,
     conflict_leftovers,
     domain_snapshots,
     generate,
+    keep_both_sides,
     play_changelog_steps,
     play_team,
     project_checks_pass,
