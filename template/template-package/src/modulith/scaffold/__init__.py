@@ -16,7 +16,7 @@ import jinja2
 from modulith.scaffold.names import config_class, model_name, model_var, refusal
 
 TEMPLATES = Path(__file__).parent / "domain"
-# The accounts domain (django-allauth, headless): fixed files, under a fixed name.
+# The accounts domain (django-allauth, headless): the same files in every project.
 ACCOUNTS_TEMPLATES = Path(__file__).parent / "accounts"
 ACCOUNTS = "accounts"
 WORKERS = ("django-q2", "celery", "none")
@@ -94,9 +94,9 @@ class DomainSpec:
         }
 
 
-def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
+def environment() -> jinja2.Environment:
     return jinja2.Environment(  # noqa: S701 (Python source, never HTML)
-        loader=jinja2.FileSystemLoader(templates),
+        loader=jinja2.FileSystemLoader(TEMPLATES),
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
@@ -128,11 +128,9 @@ def render_accounts(root: Path, existing: list[str] | None = None) -> Path:
     reason = refusal([*(existing or []), ACCOUNTS])
     if reason:
         raise ScaffoldError(reason)
-    templates = environment(ACCOUNTS_TEMPLATES)
+    # Nothing in them varies by project: copied as they are, never through Jinja.
     rendered = {
-        str(path.relative_to(ACCOUNTS_TEMPLATES)).removesuffix("-tpl"): templates.get_template(
-            path.relative_to(ACCOUNTS_TEMPLATES).as_posix()
-        ).render()
+        str(path.relative_to(ACCOUNTS_TEMPLATES)).removesuffix("-tpl"): path.read_text()
         for path in sorted(ACCOUNTS_TEMPLATES.rglob("*.py-tpl"))
     }
     return write_domain(root, ACCOUNTS, rendered)
