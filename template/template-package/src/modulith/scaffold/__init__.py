@@ -20,12 +20,12 @@ TEMPLATES = Path(__file__).parent / "domain"
 ACCOUNTS_TEMPLATES = Path(__file__).parent / "accounts"
 ACCOUNTS = "accounts"
 WORKERS = ("django-q2", "celery", "none")
-# Files only some domains get: the background-task example, the event example, and
-# the welcome mail on the accounts domain's AccountVerified; the last two share handlers.py.
+# Files only some domains get: the background-task example, the event example, and the
+# welcome mail on the accounts domain's AccountVerified. A file of two examples (the
+# handlers module) is rendered when either is.
 TASK_EXAMPLE = frozenset({"tasks.py", "tests/test_tasks.py"})
-EVENT_EXAMPLE = frozenset({"tests/test_handlers.py"})
-WELCOME_EXAMPLE = frozenset({"tests/test_welcome.py"})
-HANDLERS = "handlers.py"
+EVENT_EXAMPLE = frozenset({"handlers.py", "tests/test_handlers.py"})
+WELCOME_EXAMPLE = frozenset({"handlers.py", "tests/test_welcome.py"})
 # Empty package markers, which need no template.
 PACKAGES = ("", "api", "migrations", "tests")
 
@@ -64,13 +64,16 @@ class DomainSpec:
             str(path.relative_to(TEMPLATES)).removesuffix("-tpl")
             for path in TEMPLATES.rglob("*.py-tpl")
         )
+        examples = {
+            TASK_EXAMPLE: self.with_tasks,
+            EVENT_EXAMPLE: bool(self.event_publisher),
+            WELCOME_EXAMPLE: self.welcome,
+        }
         return [
             name
             for name in templates
-            if (name not in TASK_EXAMPLE or self.with_tasks)
-            and (name not in EVENT_EXAMPLE or self.event_publisher)
-            and (name not in WELCOME_EXAMPLE or self.welcome)
-            and (name != HANDLERS or self.event_publisher or self.welcome)
+            if all(name not in files for files in examples)
+            or any(name in files and wanted for files, wanted in examples.items())
         ]
 
     def context(self) -> dict[str, object]:
@@ -125,6 +128,8 @@ def render_accounts(root: Path, existing: list[str] | None = None) -> Path:
 
     Refuses, touching nothing, when `apps/accounts/` is there or the name is taken.
     """
+    if (root / "apps" / ACCOUNTS).exists():
+        raise ScaffoldError(f"apps/{ACCOUNTS}/ already exists: it is left as it is.")
     reason = refusal([*(existing or []), ACCOUNTS])
     if reason:
         raise ScaffoldError(reason)
