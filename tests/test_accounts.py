@@ -1,0 +1,126 @@
+"""The accounts answer: a project generated with the Copier CLI carries the accounts
+domain (django-allauth, headless) and passes every check a team runs; its own tests
+walk sign-up, e-mail verification, login and password reset through the HTTP API.
+A project generated without it adds the domain later with `startdomain --allauth`.
+"""
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import TEMPLATE_ROOT, production_env, project_env, run, tool
+
+pytestmark = pytest.mark.project
+
+CHECKS = [
+    ["ruff", "check", "."],
+    ["ruff", "format", "--check", "."],
+    ["mypy", "."],
+    ["deptry", "."],
+    ["python", "manage.py", "check", "--fail-level", "WARNING"],
+    ["python", "manage.py", "makemigrations", "--check", "--dry-run"],
+    ["python", "manage.py", "check_boundaries"],
+    ["python", "manage.py", "domain_map", "--check"],
+]
+# The domain's own tests: the HTTP flow (test_flow.py), its services and its event.
+FLOW_TESTS = ["apps/accounts", "-p", "no:cacheprovider"]
+
+
+def copier_copy(destination: Path, *data: str) -> Path:
+    """Generate a project as a user does: the Copier CLI, then `uv sync`."""
+    args = [tool("copier"), "copy", "--trust", "--defaults", "--quiet"]
+    for item in data:
+        args += ["--data", item]
+    run([*args, str(TEMPLATE_ROOT), str(destination)], cwd=destination.parent)
+    run([tool("uv"), "sync", "--quiet"], cwd=destination)
+    return destination
+
+
+def uv_run(project: Path, *args: str, **env: str) -> str:
+    result = run([tool("uv"), "run", "--no-sync", *args], cwd=project, env=project_env(**env))
+    return result.stdout + result.stderr
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        ["accounts=true"],
+        # The only domain welcomes verified accounts; no worker delivers in the request.
+        ["accounts=true", "domains=[orders]", "worker=none"],
+    ],
+    ids=["four-domains", "one-domain"],
+)
+def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copier_copy(tmp_path_factory.mktemp("accounts") / "shop", *request.param)
+
+
+@pytest.mark.parametrize("command", CHECKS, ids=lambda command: " ".join(command[-2:]))
+def test_the_project_passes_every_check(project: Path, command: list[str]) -> None:
+    uv_run(project, *command)
+
+
+def test_its_tests_walk_the_accounts_flow(project: Path) -> None:
+    output = uv_run(project, "pytest", "-q", "-p", "no:cacheprovider")
+
+    passed = re.search(r"(\d+) passed", output)
+    assert passed and "failed" not in output and "error" not in output.lower(), output
+    flow = uv_run(project, "pytest", "-v", *FLOW_TESTS)
+    assert "test_sign_up_verify_log_in_and_reset_the_password PASSED" in flow, flow
+
+
+def test_the_flow_passes_on_postgresql(project: Path, postgres_database: str) -> None:
+    flow = uv_run(project, "pytest", "-q", *FLOW_TESTS, DATABASE_URL=postgres_database)
+
+    assert "passed" in flow and "failed" not in flow, flow
+
+
+def test_a_deployment_must_say_where_the_mails_link(project: Path) -> None:
+    deploy = ["uv", "run", "--no-sync", "python", "manage.py", "check", "--deploy"]
+    deploy += ["--fail-level", "WARNING"]
+
+    unset = run(deploy, cwd=project, env=production_env(), check=False)
+    set_ = run(
+        deploy, cwd=project, env=production_env(ACCOUNTS_FRONTEND_URL="https://shop.example.com")
+    )
+
+    assert unset.returncode != 0
+    assert "accounts.W001" in unset.stderr + unset.stdout
+    assert "accounts.W001" not in set_.stderr + set_.stdout
+
+
+def test_the_answer_is_refused_beside_a_domain_named_accounts(tmp_path: Path) -> None:
+    args = [tool("copier"), "copy", "--trust", "--defaults", "--quiet"]
+    args += ["--data", "accounts=true", "--data", "domains=[orders, accounts]"]
+
+    result = run([*args, str(TEMPLATE_ROOT), str(tmp_path / "shop")], cwd=tmp_path, check=False)
+
+    assert result.returncode != 0
+    assert "your domains already list accounts" in result.stderr
+    assert not (tmp_path / "shop").exists()
+
+
+def test_a_project_without_it_adds_accounts_later(tmp_path: Path) -> None:
+    project = copier_copy(tmp_path / "shop")
+    assert not (project / "apps" / "accounts").exists()
+    assert "allauth" not in (project / "pyproject.toml").read_text()
+
+    printed = uv_run(project, "python", "manage.py", "startdomain", "accounts", "--allauth")
+    # The steps it prints, as a team follows them.
+    assert 'uv add "django-allauth[headless]' in printed, printed
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace('"axes.*"]', '"axes.*", "allauth.*"]', 1)
+    )
+    added = re.search(r'uv add "([^"]+)"', printed)
+    assert added
+    run([tool("uv"), "add", "--quiet", added.group(1)], cwd=project)
+    uv_run(project, "python", "manage.py", "domain_map")
+
+    dependencies = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
+    assert any(name.startswith("django-allauth[headless]") for name in dependencies)
+    for command in CHECKS:
+        uv_run(project, *command)
+    flow = uv_run(project, "pytest", "-q", *FLOW_TESTS)
+    assert "passed" in flow and "failed" not in flow, flow
