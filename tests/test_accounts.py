@@ -124,3 +124,22 @@ def test_a_project_without_it_adds_accounts_later(tmp_path: Path) -> None:
         uv_run(project, *command)
     flow = uv_run(project, "pytest", "-q", *FLOW_TESTS)
     assert "passed" in flow and "failed" not in flow, flow
+
+
+def test_every_route_the_accounts_page_names_answers(project: Path) -> None:
+    from tests.test_readme_routes import routes_named_in
+
+    page = (project / "docs" / "accounts.md").read_text()
+    # The API's prefix, named as such: each route under it is named in full.
+    routes = sorted(routes_named_in(page, "accounts") - {"/api/accounts/app/v1/"})
+    assert "/api/accounts/app/v1/auth/login" in routes
+    script = (
+        "import json, sys, django; django.setup(); from django.test import Client; "
+        "client = Client(HTTP_HOST='localhost'); "
+        "print(json.dumps([p for p in sys.argv[1:] if client.get(p).status_code == 404]))"
+    )
+
+    missing = uv_run(project, "python", "-c", script, *routes, "/api/accounts/no-such-page/",
+                     DJANGO_SETTINGS_MODULE="config.settings.test", PYTHONPATH=str(project))  # fmt: skip
+
+    assert missing.strip().splitlines()[-1] == '["/api/accounts/no-such-page/"]'
