@@ -11,6 +11,17 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import TEMPLATE_ROOT, production_env, project_env, run, tool
+from tests.updating import (
+    answers_of,
+    commit_all,
+    conflict_leftovers,
+    copy_working_tree,
+    generate,
+    git,
+    release,
+    tree_snapshot,
+    update,
+)
 
 pytestmark = pytest.mark.project
 
@@ -142,3 +153,56 @@ def test_every_route_the_accounts_page_names_answers(project: Path) -> None:
 
     # Only the page that is not there, which shows that a 404 is seen as one.
     assert answered.stdout.splitlines()[-1] == '["/api/accounts/no-such-page/"]'
+
+
+@pytest.fixture(scope="module")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template as 1.0.0, and a 1.1.0 that changes the settings accounts hooks into."""
+    repo = tmp_path_factory.mktemp("template-repo")
+    copy_working_tree(repo)
+    git(repo, "init", "--quiet")
+    release(repo, "1.0.0")
+    base = repo / "template" / "config" / "settings" / "base.py.jinja"
+    base.write_text(base.read_text().replace("LANGUAGE_CODE = ", "# 1.1.0\nLANGUAGE_CODE = ", 1))
+    release(repo, "1.1.0")
+    return repo
+
+
+def test_an_update_keeps_the_accounts_domain_and_the_teams_edits(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    project = generate(template_repo, tmp_path / "shop", "1.0.0", accounts=True)
+    services = project / "apps" / "accounts" / "services.py"
+    services.write_text(services.read_text() + "\n\ndef team_function() -> None:\n    pass\n")
+    commit_all(project, "The team's change")
+    before = tree_snapshot(project, "apps")
+
+    update(project, vcs_ref="1.1.0")
+
+    assert tree_snapshot(project, "apps") == before
+    assert conflict_leftovers(project) == []
+    assert answers_of(project)["accounts"] is True
+    assert "# 1.1.0" in (project / "config" / "settings" / "base.py").read_text()
+    assert '"django-allauth[headless]' in (project / "pyproject.toml").read_text()
+    assert (project / "docs" / "accounts.md").is_file()
+
+
+def test_yes_at_an_update_brings_the_dependency_and_startdomain_the_domain(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    project = generate(template_repo, tmp_path / "shop", "1.0.0")
+
+    update(project, data={"accounts": True}, vcs_ref="1.1.0")
+
+    # Updates never write under apps/: the scaffold renders the domain.
+    assert not (project / "apps" / "accounts").exists()
+    assert (project / "docs" / "accounts.md").is_file()
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert any(name.startswith("django-allauth") for name in pyproject["project"]["dependencies"])
+    run([tool("uv"), "sync", "--quiet"], cwd=project)
+    uv_run(project, "python", "manage.py", "startdomain", "accounts", "--allauth")
+    uv_run(project, "python", "manage.py", "domain_map")
+    for command in CHECKS:
+        uv_run(project, *command)
+    flow = uv_run(project, "pytest", "-v", *FLOW_TESTS)
+    assert "test_sign_up_verify_log_in_and_reset_the_password PASSED" in flow, flow
