@@ -154,7 +154,7 @@ def main() -> None:
         answers["domains"],
         answers["worker"],
         answers["events_example_subscriber"],
-        answers["accounts"],
+        answers.get("accounts", False),
     )
     init_git()
     create_env_file()
