@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.helpers import TEMPLATE_ROOT, production_env, project_env, run, tool
 from tests.updating import (
@@ -97,6 +98,14 @@ def test_a_deployment_must_say_where_the_mails_link(project: Path) -> None:
     assert unset.returncode != 0
     assert "accounts.W001" in unset.stderr + unset.stdout
     assert "accounts.W001" not in set_.stderr + set_.stdout
+
+
+def test_the_ci_deployment_check_passes(project: Path) -> None:
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())
+    steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
+    (deploy,) = [step for step in steps if "check --deploy" in step.get("run", "")]
+
+    run(["bash", "-c", deploy["run"]], cwd=project, env=project_env(**deploy["env"]))
 
 
 def test_the_answer_is_refused_beside_a_domain_named_accounts(tmp_path: Path) -> None:
