@@ -34,9 +34,7 @@ ACCOUNTS_FILES = {
 }
 WELCOMING = {
     "alone": DomainSpec("orders", welcome=True),
-    "beside-the-event-example": DomainSpec(
-        "notifications", event_publisher="orders", welcome=True
-    ),
+    "beside-the-event-example": DomainSpec("notifications", event_publisher="orders", welcome=True),
     "publisher-after-accounts": DomainSpec("alerts", event_publisher="zones", welcome=True),
 }
 
