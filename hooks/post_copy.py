@@ -110,9 +110,7 @@ def record_template_path(destination: str, template: str) -> None:
         say(f"Recorded the template as {found}, so `copier update` works from the project.")
 
 
-def render_domains(
-    domains: list[str], worker: str, subscriber: str | None, accounts: bool
-) -> None:
+def render_domains(domains: list[str], worker: str, subscriber: str | None, accounts: bool) -> None:
     """Each domain from the scaffold of the project's template package, as
     `manage.py startdomain` renders later ones; a folder already there is kept.
 
