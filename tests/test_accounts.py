@@ -1,7 +1,9 @@
 """The accounts answer: a project generated with the Copier CLI carries the accounts
-domain (django-allauth, headless) and passes every check a team runs; its own tests
-walk sign-up, e-mail verification, login and password reset through the HTTP API.
-A project generated without it adds the domain later with `startdomain --allauth`.
+domain (django-allauth, headless) and passes every check a team runs. Its own tests
+walk sign-up, e-mail verification, login and password reset through the HTTP API, and
+so does a user here, against `runserver`, reading the mails an SMTP server received.
+A project generated without it, or updated to it, adds the domain with `startdomain
+accounts --allauth`; an update keeps the domain and the team's edits.
 """
 
 import email
