@@ -2,7 +2,8 @@
 
     post_copy.py DESTINATION_AS_TYPED TEMPLATE_AS_TYPED ANSWERS_JSON
 
-ANSWERS_JSON holds the domains, the worker, the events example's subscriber, and
+ANSWERS_JSON holds the domains, the worker, the events example's subscriber, whether
+to add the accounts domain, and
 whether the destination already held a generated project (`copier recopy`, or a copy
 over a project): Copier rendered nothing there, and this refuses it.
 
@@ -109,24 +110,36 @@ def record_template_path(destination: str, template: str) -> None:
         say(f"Recorded the template as {found}, so `copier update` works from the project.")
 
 
-def render_domains(domains: list[str], worker: str, subscriber: str | None) -> None:
+def render_domains(domains: list[str], worker: str, subscriber: str | None, accounts: bool) -> None:
     """Each domain from the scaffold of the project's template package, as
-    `manage.py startdomain` renders later ones; a folder already there is kept."""
+    `manage.py startdomain` renders later ones; a folder already there is kept.
+
+    With `accounts`, the accounts domain too (`startdomain accounts --allauth`), and
+    the events example's subscriber (the only domain, if one) welcomes each verified
+    account: a domain that uses accounts through its services and events.
+    """
     sys.path.insert(0, str(Path("template-package", "src").resolve()))
-    from modulith.scaffold import DomainSpec, ScaffoldError, render_domain
+    from modulith.scaffold import DomainSpec, ScaffoldError, render_accounts, render_domain
 
     first, publisher = domains[0], domains[0] if len(domains) > 1 else None
+    welcoming = (subscriber or domains[-1]) if accounts else None
     for index, name in enumerate(domains):
         spec = DomainSpec(
             name,
             worker=worker,
             task_example=name == first,
             event_publisher=publisher if name == subscriber else None,
+            welcome=name == welcoming,
         )
         try:
             render_domain(Path.cwd(), spec, existing=domains[:index])
         except ScaffoldError as error:
             say(f"apps/{name}/ not rendered: {error}")
+    if accounts:
+        try:
+            render_accounts(Path.cwd(), existing=domains)
+        except ScaffoldError as error:
+            say(f"apps/accounts/ not rendered: {error}")
 
 
 def main() -> None:
@@ -135,7 +148,12 @@ def main() -> None:
     if answers["recopy"]:
         sys.exit(RECOPY_REFUSED)
     record_template_path(destination, template)
-    render_domains(answers["domains"], answers["worker"], answers["events_example_subscriber"])
+    render_domains(
+        answers["domains"],
+        answers["worker"],
+        answers["events_example_subscriber"],
+        answers.get("accounts", False),
+    )
     init_git()
     create_env_file()
     lock_dependencies()

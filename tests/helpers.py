@@ -239,6 +239,10 @@ SCENARIOS: dict[str, dict[str, object]] = {
     "no-worker": {"worker": "none"},
     # The event example ties the first and last domains: both at the longest name.
     "long-names": {"domains": ["customer_support_tickets", "warehouse_stock_movement"]},
+    # The accounts domain, welcomed by the events example's subscriber, or by the only
+    # domain (which then has handlers of its own).
+    "accounts": {"accounts": True},
+    "accounts-one-domain": {"accounts": True, "domains": ["orders"], "worker": "none"},
 }
 
 

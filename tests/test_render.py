@@ -77,7 +77,9 @@ def test_nothing_is_left_unrendered(scenario: tuple[dict[str, object], Path]) ->
 def test_each_domain_is_a_complete_app(scenario: tuple[dict[str, object], Path]) -> None:
     answers, project = scenario
     domains = answers.get("domains", ["orders", "inventory", "payments", "notifications"])
-    assert sorted(p.name for p in (project / "apps").iterdir() if p.is_dir()) == sorted(domains)
+    accounts = ["accounts"] if answers.get("accounts") else []
+    folders = sorted(p.name for p in (project / "apps").iterdir() if p.is_dir())
+    assert folders == sorted([*domains, *accounts])
     for domain in domains:
         missing = [f for f in DOMAIN_FILES if not (project / "apps" / domain / f).is_file()]
         assert missing == [], f"apps/{domain} lacks {missing}"

@@ -16,10 +16,16 @@ import jinja2
 from modulith.scaffold.names import config_class, model_name, model_var, refusal
 
 TEMPLATES = Path(__file__).parent / "domain"
+# The accounts domain (django-allauth, headless): the same files in every project.
+ACCOUNTS_TEMPLATES = Path(__file__).parent / "accounts"
+ACCOUNTS = "accounts"
 WORKERS = ("django-q2", "celery", "none")
-# Files only some domains get: the background-task example, and the event example.
+# Files only some domains get: the background-task example, the event example, and the
+# welcome mail on the accounts domain's AccountVerified. A file of two examples (the
+# handlers module) is rendered when either is.
 TASK_EXAMPLE = frozenset({"tasks.py", "tests/test_tasks.py"})
 EVENT_EXAMPLE = frozenset({"handlers.py", "tests/test_handlers.py"})
+WELCOME_EXAMPLE = frozenset({"handlers.py", "tests/test_welcome.py"})
 # Empty package markers, which need no template.
 PACKAGES = ("", "api", "migrations", "tests")
 
@@ -45,6 +51,7 @@ class DomainSpec:
     worker: str = "none"
     task_example: bool = False  # tasks.py, enqueued by services.import_in_background
     event_publisher: str | None = None  # handlers.py, subscribed to this domain's event
+    welcome: bool = False  # handlers.py: a welcome mail once an account is verified
 
     @property
     def with_tasks(self) -> bool:
@@ -57,11 +64,16 @@ class DomainSpec:
             str(path.relative_to(TEMPLATES)).removesuffix("-tpl")
             for path in TEMPLATES.rglob("*.py-tpl")
         )
+        examples = {
+            TASK_EXAMPLE: self.with_tasks,
+            EVENT_EXAMPLE: bool(self.event_publisher),
+            WELCOME_EXAMPLE: self.welcome,
+        }
         return [
             name
             for name in templates
-            if (name not in TASK_EXAMPLE or self.with_tasks)
-            and (name not in EVENT_EXAMPLE or self.event_publisher)
+            if all(name not in files for files in examples)
+            or any(name in files and wanted for files, wanted in examples.items())
         ]
 
     def context(self) -> dict[str, object]:
@@ -81,6 +93,7 @@ class DomainSpec:
             "example_tasks": self.with_tasks,
             "publisher": publisher
             and Publisher(publisher, model_name(publisher), model_var(publisher)),
+            "welcome": self.welcome,
         }
 
 
@@ -103,19 +116,42 @@ def render_domain(root: Path, spec: DomainSpec, existing: list[str] | None = Non
         raise ScaffoldError(reason)
     if spec.worker not in WORKERS:
         raise ScaffoldError(f"unknown worker {spec.worker!r}: one of {', '.join(WORKERS)}")
-    target = root / "apps" / spec.name
-    if target.exists():
-        raise ScaffoldError(f"apps/{spec.name}/ already exists: it is left as it is.")
     rendered = {
         name: environment().get_template(f"{name}-tpl").render(spec.context())
         for name in spec.files()
     }
-    staging = target.with_name(f".{spec.name}.rendering")
+    return write_domain(root, spec.name, rendered)
+
+
+def render_accounts(root: Path, existing: list[str] | None = None) -> Path:
+    """Write `apps/accounts/`, the accounts domain built on django-allauth; return it.
+
+    Refuses, touching nothing, when `apps/accounts/` is there or the name is taken.
+    """
+    if (root / "apps" / ACCOUNTS).exists():
+        raise ScaffoldError(f"apps/{ACCOUNTS}/ already exists: it is left as it is.")
+    reason = refusal([*(existing or []), ACCOUNTS])
+    if reason:
+        raise ScaffoldError(reason)
+    # Nothing in them varies by project: copied as they are, never through Jinja.
+    rendered = {
+        str(path.relative_to(ACCOUNTS_TEMPLATES)).removesuffix("-tpl"): path.read_text()
+        for path in sorted(ACCOUNTS_TEMPLATES.rglob("*.py-tpl"))
+    }
+    return write_domain(root, ACCOUNTS, rendered)
+
+
+def write_domain(root: Path, name: str, rendered: dict[str, str]) -> Path:
+    """Write the rendered files as `apps/<name>/`, all or nothing; return the folder."""
+    target = root / "apps" / name
+    if target.exists():
+        raise ScaffoldError(f"apps/{name}/ already exists: it is left as it is.")
+    staging = target.with_name(f".{name}.rendering")
     shutil.rmtree(staging, ignore_errors=True)
     for package in PACKAGES:
         (staging / package).mkdir(parents=True, exist_ok=True)
         (staging / package / "__init__.py").touch()
-    for name, text in rendered.items():
-        (staging / name).write_text(text)
+    for file, text in rendered.items():
+        (staging / file).write_text(text)
     staging.rename(target)  # all or nothing: no half-written domain is ever left
     return target

@@ -11,7 +11,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from modulith.domains import discover_domains
-from modulith.scaffold import WORKERS, DomainSpec, ScaffoldError, render_domain
+from modulith.scaffold import (
+    ACCOUNTS,
+    WORKERS,
+    DomainSpec,
+    ScaffoldError,
+    render_accounts,
+    render_domain,
+)
 
 DESCRIPTION = "Render a new business domain under apps/ from the template's scaffold."
 
@@ -23,6 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=WORKERS,
         default=None,
         help="the project's background worker (default: the MODULITH_WORKER setting)",
+    )
+    parser.add_argument(
+        "--allauth",
+        action="store_true",
+        help=f"render the {ACCOUNTS} domain: sign-up, e-mail verification, login and "
+        "password reset with django-allauth (name it accounts)",
     )
 
 
@@ -44,12 +57,35 @@ def start_domain(root: Path, name: str, worker: str | None = None) -> str:
     )
 
 
+ACCOUNTS_NEXT = """\
+Created apps/accounts/ (docs/accounts.md). Next: add "allauth.*" to the modules of
+[[tool.mypy.overrides]] in pyproject.toml (a library without type information), then
+  uv add "django-allauth[headless]>=65.13"
+  uv run python manage.py migrate
+  uv run python manage.py domain_map
+and set ACCOUNTS_FRONTEND_URL in production (`check --deploy` says so)."""
+
+
+def start_accounts(root: Path, name: str) -> str:
+    """Render the accounts domain; return what to tell the user. Raises ScaffoldError."""
+    if name != ACCOUNTS:
+        raise ScaffoldError(f"--allauth renders the {ACCOUNTS} domain: name it {ACCOUNTS}")
+    render_accounts(root, existing=discover_domains(root))
+    return ACCOUNTS_NEXT
+
+
 def main(argv: Sequence[str] | None = None, root: Path | None = None) -> int:
     parser = argparse.ArgumentParser(prog="manage.py startdomain", description=DESCRIPTION)
     add_arguments(parser)
     options = parser.parse_args(argv)
     try:
-        print(start_domain(root or Path.cwd(), options.name, options.worker))  # noqa: T201
+        project = root or Path.cwd()
+        message = (
+            start_accounts(project, options.name)
+            if options.allauth
+            else start_domain(project, options.name, options.worker)
+        )
+        print(message)  # noqa: T201
     except ScaffoldError as error:
         print(f"startdomain: {error}", file=sys.stderr)  # noqa: T201
         return 2
