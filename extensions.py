@@ -22,3 +22,4 @@ class DomainNames(Extension):
         environment.filters["model_name"] = names.model_name
         environment.filters["model_var"] = names.model_var
         environment.filters["domain_refusal"] = names.refusal
+        environment.filters["accounts_refusal"] = names.accounts_refusal

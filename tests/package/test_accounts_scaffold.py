@@ -116,9 +116,10 @@ def test_an_existing_folder_is_refused_untouched(tmp_path: Path) -> None:
     assert files_of(tmp_path) == {"apps/accounts/notes.txt"}
 
 
-def test_a_domain_with_the_same_model_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ScaffoldError, match="'accounts': same model as 'account'"):
-        render_accounts(tmp_path, existing=["account"])
+@pytest.mark.parametrize("existing", ["account", "headless"])
+def test_a_domain_named_like_an_allauth_app_is_refused(tmp_path: Path, existing: str) -> None:
+    with pytest.raises(ScaffoldError, match=f"django-allauth's apps take the name '{existing}'"):
+        render_accounts(tmp_path, existing=[existing])
 
     assert list(tmp_path.iterdir()) == []
 

@@ -9,7 +9,9 @@ import pytest
 
 from modulith.events.apps import EventsConfig
 from modulith.scaffold.names import (
+    ALLAUTH_LABELS,
     MAX_LENGTH,
+    accounts_refusal,
     config_class,
     model_name,
     model_var,
@@ -96,6 +98,20 @@ def test_every_installed_app_label_is_refused() -> None:
     assert [(label, problem(label)) for label in labels] == [
         (label, "a reserved name") for label in labels
     ]
+
+
+def test_accounts_refused_beside_allauth_app_labels() -> None:
+    """django-allauth's app labels (read from the accounts domain's settings) cannot
+    be domains beside accounts, and accounts cannot be added twice."""
+    fragment = TEMPLATE_ROOT / "template/template-package/src/modulith/scaffold/accounts"
+    installed = re.findall(r'"allauth(?:\.(\w+))?"', (fragment / "settings.py-tpl").read_text())
+    labels = {label or "allauth" for label in installed}
+    assert {"allauth", "account", "headless"} <= labels <= ALLAUTH_LABELS
+    for label in sorted(ALLAUTH_LABELS):
+        assert label in accounts_refusal(["orders", label]), label
+        assert problem(label) is None, f"{label} stays a fine name without accounts"
+    assert accounts_refusal(["orders", "accounts"]) == "your domains already list accounts"
+    assert accounts_refusal(["orders", "payments"]) == ""
 
 
 # Plural domain names and the model class each should get (the singular of the last word).

@@ -13,12 +13,18 @@ from pathlib import Path
 
 import jinja2
 
-from modulith.scaffold.names import config_class, model_name, model_var, refusal
+from modulith.scaffold.names import (
+    ACCOUNTS,
+    accounts_refusal,
+    config_class,
+    model_name,
+    model_var,
+    refusal,
+)
 
 TEMPLATES = Path(__file__).parent / "domain"
 # The accounts domain (django-allauth, headless): the same files in every project.
 ACCOUNTS_TEMPLATES = Path(__file__).parent / "accounts"
-ACCOUNTS = "accounts"
 WORKERS = ("django-q2", "celery", "none")
 # Files only some domains get: the background-task example, the event example, and the
 # welcome mail on the accounts domain's AccountVerified. A file of two examples (the
@@ -130,7 +136,7 @@ def render_accounts(root: Path, existing: list[str] | None = None) -> Path:
     """
     if (root / "apps" / ACCOUNTS).exists():
         raise ScaffoldError(f"apps/{ACCOUNTS}/ already exists: it is left as it is.")
-    reason = refusal([*(existing or []), ACCOUNTS])
+    reason = accounts_refusal(existing or []) or refusal([*(existing or []), ACCOUNTS])
     if reason:
         raise ScaffoldError(reason)
     # Nothing in them varies by project: copied as they are, never through Jinja.

@@ -12,13 +12,13 @@ from pathlib import Path
 
 from modulith.domains import discover_domains
 from modulith.scaffold import (
-    ACCOUNTS,
     WORKERS,
     DomainSpec,
     ScaffoldError,
     render_accounts,
     render_domain,
 )
+from modulith.scaffold.names import ACCOUNTS
 
 DESCRIPTION = "Render a new business domain under apps/ from the template's scaffold."
 

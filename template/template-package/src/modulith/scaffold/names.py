@@ -20,6 +20,14 @@ RESERVED = frozenset(
     }
 )  # fmt: skip
 
+# The accounts domain (`startdomain accounts --allauth`) installs django-allauth, whose
+# apps take these labels: it cannot join domains of these names. Not reserved for all,
+# as a team without accounts may well have an `account` domain.
+ACCOUNTS = "accounts"
+ALLAUTH_LABELS = frozenset(
+    {"allauth", "account", "headless", "socialaccount", "mfa", "usersessions"}
+)
+
 # The singular of a domain's last word, by the first rule that matches. Hand-written:
 # the libraries that do this (inflect, inflection) would have to be installed beside
 # Copier by every user of the template; the tests check these rules on a table of words.
@@ -155,3 +163,14 @@ def refusal(names: object) -> str:
     whole = f"'{name}': {reason}"
     rest = bad if first != whole else bad[1:]
     return "\n".join([first + more, *(f"'{n}': {r}" for n, r in rest)])
+
+
+def accounts_refusal(domains: object) -> str:
+    """Why the accounts domain cannot join these domains; empty when it can."""
+    names = [str(name) for name in domains] if isinstance(domains, list) else []
+    if ACCOUNTS in names:
+        return "your domains already list accounts"
+    clashes = sorted(ALLAUTH_LABELS.intersection(names))
+    if clashes:
+        return f"django-allauth's apps take the name {clashes[0]!r}: rename that domain"
+    return ""
