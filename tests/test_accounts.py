@@ -124,14 +124,23 @@ def test_the_ci_deployment_check_passes(project: Path) -> None:
     run(["bash", "-c", deploy["run"]], cwd=project, env=project_env(**deploy["env"]))
 
 
-def test_the_answer_is_refused_beside_a_domain_named_accounts(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("domain", "reason"),
+    [
+        ("accounts", "your domains already list accounts"),
+        ("headless", "django-allauth's apps take the name 'headless'"),
+    ],
+)
+def test_the_answer_is_refused_beside_a_clashing_domain(
+    tmp_path: Path, domain: str, reason: str
+) -> None:
     args = [tool("copier"), "copy", "--trust", "--defaults", "--quiet"]
-    args += ["--data", "accounts=true", "--data", "domains=[orders, accounts]"]
+    args += ["--data", "accounts=true", "--data", f"domains=[orders, {domain}]"]
 
     result = run([*args, str(TEMPLATE_ROOT), str(tmp_path / "shop")], cwd=tmp_path, check=False)
 
     assert result.returncode != 0
-    assert "your domains already list accounts" in result.stderr
+    assert reason in result.stderr
     assert not (tmp_path / "shop").exists()
 
 
