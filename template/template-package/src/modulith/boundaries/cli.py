@@ -9,9 +9,9 @@ import argparse
 import os
 import sys
 from collections.abc import Collection, Sequence
-from pathlib import Path
 from dataclasses import astuple
-from typing import NamedTuple, Protocol
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol
 
 from modulith.boundaries.baseline import (
     BASELINE_NAME,
@@ -78,15 +78,15 @@ class Verdict(NamedTuple):
     strict_domains: frozenset[str]
     violations: list[Violation]
 
-    def dump(self) -> tuple[object, ...]:
+    def dump(self) -> tuple[Any, ...]:
         """As plain data, for the cache."""
         rows = [astuple(violation) for violation in self.violations]
         return self.modules, self.domains, tuple(sorted(self.strict_domains)), rows
 
     @classmethod
-    def load(cls, data: object) -> "Verdict | None":
+    def load(cls, data: Any) -> "Verdict | None":
         try:
-            modules, domains, strict, rows = data  # type: ignore[misc]
+            modules, domains, strict, rows = data
             return cls(modules, domains, frozenset(strict), [Violation(*row) for row in rows])
         except (TypeError, ValueError):
             return None

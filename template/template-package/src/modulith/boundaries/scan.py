@@ -60,7 +60,7 @@ class Scan:
     """
 
     def __init__(
-        self, root: Path, entries: dict[str, Entry], problems: list[Problem], verdict: object
+        self, root: Path, entries: dict[str, Entry], problems: list[Problem], verdict: Any
     ) -> None:
         self.root, self.entries, self.problems, self.verdict = root, entries, problems, verdict
         digests = [(file, entry[0]) for file, entry in entries.items()]
@@ -75,7 +75,7 @@ class Scan:
             found[name] = Module(name, file, ModuleFacts(*entry[1]))
         return found
 
-    def save(self, verdict: object = None) -> None:
+    def save(self, verdict: Any = None) -> None:
         """Keep the facts (and what was concluded from them) for the next run: written
         atomically; a read-only checkout simply runs without a cache."""
         path = self.root / CACHE_FILE
@@ -280,7 +280,7 @@ def cache_version() -> bytes:
     return hashlib.blake2b(code + sys.version.encode(), digest_size=16).digest()
 
 
-def load_stored(path: Path) -> tuple[dict[str, Entry], bytes, object]:
+def load_stored(path: Path) -> tuple[dict[str, Entry], bytes, Any]:
     """(cached entries, the key of the source they were read from, the verdict kept
     with them); nothing when the cache cannot be used."""
     try:
