@@ -1,6 +1,7 @@
 """The extraction report, on the sample project: orders reserves inventory's stock in a
 loop inside its transaction and publishes OrderPlaced there, which billing handles."""
 
+import ast
 import io
 import json
 from pathlib import Path
@@ -221,10 +222,11 @@ def test_call_sites_come_from_the_cached_model(
 ) -> None:
     Project.read(project.root)  # the check's cache, now warm
 
-    def parsed(*args: object) -> None:
+    def parsed(*args: object, **kwargs: object) -> None:
         raise AssertionError("a file was read again")
 
     monkeypatch.setattr(scan, "read_module", parsed)
+    monkeypatch.setattr(ast, "parse", parsed)
     report = build_report(Project.read(project.root), project.root, "inventory")
 
     assert report.inbound_calls == [RESERVE]
