@@ -96,20 +96,25 @@ def find_violations(root: Path, use_cache: bool = True) -> Verdict:
     """Every rule the project breaks, sorted by file and line.
 
     The verdict is cached with the files' facts, under the key of their exact contents
-    (scan.py): when no file changed, the rules are not applied again.
+    (scan.py): when no file changed, the rules are not applied again. The collector
+    comes back once the facts are freed, so it has nothing left to walk.
     """
+    with collector_paused():
+        return judge(root, use_cache)
+
+
+def judge(root: Path, use_cache: bool) -> Verdict:
     found = scan_project(root, use_cache, save=False)
     verdict = Verdict.load(found.verdict) if found.verdict is not None else None
     if verdict is not None:
         return verdict
-    with collector_paused():
-        project = Project(found.modules, found.problems)
-        reaches = list(project.reaches())
-        violations = {
-            *project.problems,
-            *check_reaches(reaches, project.declarations),
-            *check_cycles(reaches, project.declarations),
-        }
+    project = Project(found.modules, found.problems)
+    reaches = list(project.reaches())
+    violations = {
+        *project.problems,
+        *check_reaches(reaches, project.declarations),
+        *check_cycles(reaches, project.declarations),
+    }
     strict = frozenset(domain for domain, d in project.declarations.items() if d.strict)
     verdict = Verdict(len(found.entries), len(project.declarations), strict, sorted(violations))
     if use_cache:
