@@ -17,7 +17,10 @@ ratios against tach are printed: the check without its cache (the goal: at most 
 and with it (at most 0.5). Last, the share of `manage.py check`'s time that the
 boundary system check (modulith.boundaries.checks) takes (the goal: under 5%). Every
 tool must pass on the generated project, so a broken configuration stops the script
-instead of timing it.
+instead of timing it. Then, in the smallest project, a generated module of 1 MB and
+one of 5 MB: the check's time without its cache, its peak memory (resident set, the
+largest of its processes) and the size of the cache it leaves (a module's strings
+stay out of it).
 
     uv run python benchmarks/boundaries.py [--sizes 50 200 500] [--runs 5]
 """
@@ -141,6 +144,45 @@ def system_check_share(python: str, project: Path, env: dict[str, str]) -> float
     return statistics.median(parts) / statistics.median(totals)
 
 
+PEAK_MEMORY = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+subprocess.run(sys.argv[1:], check=True, capture_output=True)
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(time.perf_counter() - start, peak * (1 if sys.platform == "darwin" else 1024))
+"""
+
+
+def generated_module(megabytes: int) -> str:
+    """Rows of data, as a generator of fixtures or translations writes them."""
+    rows = megabytes * 13_000
+    return "".join(
+        f"ROW_{i} = {{'name': 'select the value from inventory_item {i}', 'n': {i}}}\n"
+        for i in range(rows)
+    )
+
+
+def large_modules(python: str, project: Path, env: dict[str, str]) -> None:
+    """Time, peak memory and cache size of the check with one large generated module."""
+    print("\nmodule | check_boundaries --no-cache | peak memory | cache file")
+    print("---: | ---: | ---: | ---:")
+    module = next((project / "apps").glob("*/apps.py")).parent / "generated.py"
+    command = [python, "manage.py", "check_boundaries"]
+    for megabytes in (1, 5):
+        module.write_text(generated_module(megabytes))
+        measured = [sys.executable, "-c", PEAK_MEMORY, *command, "--no-cache"]
+        result = subprocess.run(measured, cwd=project, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            sys.exit(f"the check failed on a {megabytes} MB module:\n{result.stderr}")
+        seconds, peak = map(float, result.stdout.split())
+        (project / ".boundaries_cache").unlink(missing_ok=True)
+        check(command, project, env)
+        cache = (project / ".boundaries_cache").stat().st_size
+        size = module.stat().st_size / 1e6
+        print(f"{size:.1f} MB | {seconds:.2f} s | {peak / 1e6:.0f} MB | {cache / 1e3:.0f} kB")
+    module.unlink()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200, 500])
@@ -181,6 +223,7 @@ def main() -> None:
                 cells = [f"{s:.2f} s" for s in seconds.values()]
                 row = [str(size), bytecode, *cells, f"{cold:.2f}", f"{warm:.2f}", f"{share:.2%}"]
                 print(" | ".join(row), flush=True)
+        large_modules(python, Path(scratch) / f"project-{min(args.sizes)}", env)
 
 
 if __name__ == "__main__":

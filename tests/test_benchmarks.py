@@ -40,7 +40,8 @@ def test_boundary_benchmark_prints_its_table() -> None:
 
     result = run([sys.executable, str(script), "--sizes", "2", "--runs", "1"], TEMPLATE_ROOT)
 
-    header, _, *rows = result.stdout.splitlines()
+    speed, large = result.stdout.split("\n\n")
+    header, _, *rows = speed.splitlines()
     assert header.split(" | ")[2:6] == [
         "python -c pass",
         "check_boundaries",
@@ -52,6 +53,13 @@ def test_boundary_benchmark_prints_its_table() -> None:
     figures = r"2 \| (not )?written( \| \d+\.\d\d s){5}( \| \d+\.\d\d){2} \| \d+\.\d\d%"
     for row in rows:
         assert re.fullmatch(figures, row), row
+    # A generated module of 1 MB and of 5 MB: time, peak memory, cache size.
+    header, _, *rows = large.splitlines()
+    assert header == "module | check_boundaries --no-cache | peak memory | cache file"
+    sizes = [row.split(" | ")[0] for row in rows]
+    assert sizes == ["1.0 MB", "5.1 MB"]
+    for row in rows:
+        assert re.fullmatch(r"\d\.\d MB \| \d+\.\d\d s \| \d+ MB \| \d+ kB", row), row
 
 
 def test_extraction_benchmark_prints_its_table() -> None:

@@ -1,6 +1,7 @@
 """The extraction report, on the sample project: orders reserves inventory's stock in a
 loop inside its transaction and publishes OrderPlaced there, which billing handles."""
 
+import ast
 import io
 import json
 from pathlib import Path
@@ -18,7 +19,7 @@ from modulith.architecture.extraction import (
     render_json,
     render_markdown,
 )
-from modulith.boundaries import cli
+from modulith.boundaries import cli, scan
 from modulith.boundaries.model import Project
 from tests.package.sample_project import SAMPLE, SampleProject
 
@@ -214,3 +215,18 @@ def count() -> int:
         (11, "billing", "Reorder.post", True, True),
         (15, "billing", "count", False, False),
     ]
+
+
+def test_call_sites_come_from_the_cached_model(
+    project: SampleProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Project.read(project.root)  # the check's cache, now warm
+
+    def parsed(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a file was read again")
+
+    monkeypatch.setattr(scan, "read_module", parsed)
+    monkeypatch.setattr(ast, "parse", parsed)
+    report = build_report(Project.read(project.root), project.root, "inventory")
+
+    assert report.inbound_calls == [RESERVE]

@@ -21,9 +21,9 @@ The report lists that coupling, read from the one model of the project
 - the domain's background tasks and the settings its code reads (`settings.X`);
 - a checklist of the four steps, each ready or with what blocks it.
 
-The model says which files import which public module; the call sites inside them
-(and their loops and transactions) are read from those files' syntax trees here, only
-for the files that reach the domain or belong to it.
+The call sites (with their loops and transactions), the settings read and the
+migrations' dependencies are facts of the one source reader, cached with the rest; here
+they are resolved through the model, for the files that reach the domain or belong to it.
 
 Telemetry (`--telemetry FILE`): an OTLP JSON trace export (as the OpenTelemetry
 collector's file exporter writes it: `resourceSpans[].scopeSpans[].spans[]`, each span
@@ -38,7 +38,6 @@ with `attributes`, `startTimeUnixNano` and `endTimeUnixNano`). Spans that carry
 Resource attributes count for each span of the resource; a span's own win.
 """
 
-import ast
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -48,16 +47,13 @@ from pathlib import Path
 from modulith.boundaries.baseline import BASELINE_NAME, Crossing, read_baseline
 from modulith.boundaries.model import Project
 from modulith.boundaries.rules import GET_MODEL, HANDED_OUT, IMPORT, domain_of, is_test
+from modulith.boundaries.scan import Module
 
 CALLER = "modulith.caller.domain"
 CALLEE = "modulith.callee.domain"
 FUNCTION = "code.function"
 DOMAIN = "modulith.domain"
 DB_SYSTEM = "db.system"
-ATOMIC = frozenset({"django.db.transaction.atomic", "django.db.transaction.Atomic"})
-SETTINGS = "django.conf.settings"
-LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp,
-         ast.GeneratorExp)  # fmt: skip
 DATA_REACHES = frozenset({"relation", "receiver", "table", "lookup", GET_MODEL, HANDED_OUT})
 
 
@@ -193,163 +189,52 @@ class Report:
         return data
 
 
-# Reading the call sites
+# The call sites, as the one reader records them (boundaries/source.py)
 
 
-class _Sites(ast.NodeVisitor):
+@dataclass
+class Sites:
     """Calls of public services, event constructions and `settings.X` in one module."""
 
-    def __init__(self, project: Project, module: str, owner: str, file: str) -> None:
-        self.project, self.module, self.owner, self.file = project, module, owner, file
-        self.names: dict[str, str] = {}  # local name -> qualified name (module level)
-        self.function = "<module>"
-        self.atomic = 0
-        self.blocks: list[int] = []  # the atomic blocks open here, innermost last
-        self.opened = 0
-        self.call_blocks: list[int] = []
-        self.loops = 0
-        self.calls: list[Call] = []
-        self.constructions: list[Construction] = []
-        self.settings: list[SettingRead] = []
+    owner: str
+    calls: list[Call]
+    constructions: list[Construction]
+    settings: list[SettingRead]
 
-    def qualify(self, node: ast.expr) -> str | None:
-        parts = []
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name) or node.id not in self.names:
-            return None
-        return ".".join([self.names[node.id], *reversed(parts)])
 
-    def visit(self, node: ast.AST) -> None:
-        """Follow the scopes, transactions and loops down to each call."""
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            self.function_scope(node)
-        elif isinstance(node, ast.ClassDef):
-            self.class_scope(node)
-        elif isinstance(node, ast.With | ast.AsyncWith):
-            self.with_block(node)
-        elif isinstance(node, LOOPS):
-            self.loop(node)
-        elif isinstance(node, ast.Import):
-            self.add_import(node)
-        elif isinstance(node, ast.ImportFrom):
-            self.add_import_from(node)
-        elif isinstance(node, ast.Attribute):
-            self.attribute(node)
-        elif isinstance(node, ast.Call):
-            self.call(node)
-        else:
-            self.generic_visit(node)
-
-    def add_import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            if alias.asname:
-                self.names[alias.asname] = alias.name
-            else:
-                first = alias.name.partition(".")[0]
-                self.names[first] = first
-
-    def add_import_from(self, node: ast.ImportFrom) -> None:
-        base = node.module or ""
-        if node.level:
-            package = self.module.split(".")
-            is_package = self.file.endswith("__init__.py")
-            kept = package[: len(package) - node.level + (1 if is_package else 0)]
-            base = ".".join([*kept, base] if base else kept)
-        for alias in node.names:
-            if alias.name != "*":
-                self.names[alias.asname or alias.name] = f"{base}.{alias.name}"
-
-    def is_atomic(self, node: ast.expr) -> bool:
-        target = node.func if isinstance(node, ast.Call) else node
-        return self.qualify(target) in ATOMIC
-
-    def function_scope(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        for decorator in node.decorator_list:
-            self.visit(decorator)
-        atomic = any(self.is_atomic(d) for d in node.decorator_list)
-        saved = self.function, self.atomic, self.loops
-        outer = "" if self.function == "<module>" else f"{self.function}."
-        self.function, self.loops = f"{outer}{node.name}", 0
-        self.enter(atomic)
-        for statement in node.body:
-            self.visit(statement)
-        self.leave(atomic)
-        self.function, self.atomic, self.loops = saved
-
-    def class_scope(self, node: ast.ClassDef) -> None:
-        """Methods are named after their class: `OrderView.post`."""
-        saved = self.function
-        outer = "" if self.function == "<module>" else f"{self.function}."
-        self.function = f"{outer}{node.name}"
-        self.generic_visit(node)
-        self.function = saved
-
-    def enter(self, atomic: bool) -> None:
-        if atomic:
-            self.atomic += 1
-            self.opened += 1
-            self.blocks.append(self.opened)
-
-    def leave(self, atomic: bool) -> None:
-        if atomic:
-            self.atomic -= 1
-            self.blocks.pop()
-
-    def with_block(self, node: ast.With | ast.AsyncWith) -> None:
-        atomic = any(self.is_atomic(item.context_expr) for item in node.items)
-        for item in node.items:
-            self.visit(item.context_expr)
-        self.enter(atomic)
-        for statement in node.body:
-            self.visit(statement)
-        self.leave(atomic)
-
-    def loop(self, node: ast.AST) -> None:
-        self.loops += 1
-        self.generic_visit(node)
-        self.loops -= 1
-
-    def attribute(self, node: ast.Attribute) -> None:
-        if self.qualify(node.value) == SETTINGS:
-            self.settings.append(SettingRead(self.file, node.lineno, node.attr))
-        self.generic_visit(node)
-
-    def call(self, node: ast.Call) -> None:
-        name = self.qualify(node.func)
-        if name is not None:
-            self.add_call(node, self.project.resolve(name))
-        self.generic_visit(node)
-
-    def add_call(self, node: ast.Call, name: str) -> None:
+def sites_of(project: Project, module: Module, owner: str) -> Sites:
+    """The module's call sites, resolved through the project's re-exports: a call of a
+    public service of another domain, or a construction of a domain's event."""
+    calls: list[tuple[Call, int]] = []
+    constructions = []
+    for line, callee, function, atomic, in_loop, block in module.facts.calls:
+        name = project.resolve(callee)
         target = domain_of(name)
-        if target is None:
-            return
-        module, rest = self.project.split(name)
-        if module is None or "." in rest or not rest:
-            return
-        kind = module.split(".")[2] if module.count(".") >= 2 else ""
-        if kind == "services" and target != self.owner:
-            self.calls.append(Call(self.file, node.lineno, self.owner, self.function, target,
-                                   rest, self.atomic > 0, self.loops > 0))  # fmt: skip
-            self.call_blocks.append(self.blocks[0] if self.blocks else 0)
-        elif kind == "events" and rest in self.project_events(target):
-            self.constructions.append(Construction(
-                self.file, node.lineno, self.owner, self.function, target, rest,
-                self.blocks[0] if self.blocks else 0,
-            ))  # fmt: skip
+        inner, rest = project.split(name)
+        if target is None or inner is None or "." in rest or not rest:
+            continue
+        kind = inner.split(".")[2] if inner.count(".") >= 2 else ""
+        if kind == "services" and target != owner:
+            call = Call(module.file, line, owner, function, target, rest, atomic, in_loop)
+            calls.append((call, block))
+        elif kind == "events" and rest in _event_names(project, target):
+            constructions.append(
+                Construction(module.file, line, owner, function, target, rest, block)
+            )
+    return Sites(
+        owner,
+        [
+            replace(call, same_transaction=published(constructions, block)) if block else call
+            for call, block in calls
+        ],
+        constructions,
+        [SettingRead(module.file, line, name) for line, name in module.facts.settings],
+    )
 
-    def finish(self) -> None:
-        """Give each call in a transaction the events constructed in the same one."""
-        for index, (call, block) in enumerate(zip(self.calls, self.call_blocks, strict=True)):
-            if block:
-                events = sorted({f"{c.publisher}.{c.event}" for c in self.constructions
-                                 if c.block == block})  # fmt: skip
-                self.calls[index] = replace(call, same_transaction=tuple(events))
 
-    def project_events(self, domain: str) -> set[str]:
-        return _event_names(self.project, domain)
+def published(constructions: list[Construction], block: int) -> tuple[str, ...]:
+    """The events constructed in this atomic block: published in the same transaction."""
+    return tuple(sorted({f"{c.publisher}.{c.event}" for c in constructions if c.block == block}))
 
 
 _EVENTS: dict[tuple[int, str], set[str]] = {}
@@ -371,55 +256,28 @@ def reaches_domain(project: Project, name: str, domain: str) -> bool:
     return any(n == prefix or n.startswith(f"{prefix}.") for n in named)
 
 
-def read_sites(project: Project, root: Path, domain: str) -> Iterator[_Sites]:
+def read_sites(project: Project, domain: str) -> Iterator[Sites]:
     """The call sites of the domain's own modules and of every module reaching it."""
     for name, module in sorted(project.modules.items()):
         owner = project.owners[name]
         if is_test(name) or not owner or ".migrations." in name:
             continue
-        if owner != domain and not reaches_domain(project, name, domain):
-            continue
-        try:
-            tree = ast.parse((root / module.file).read_bytes())
-        except (OSError, SyntaxError):
-            continue
-        sites = _Sites(project, name, owner, module.file)
-        sites.visit(tree)
-        sites.finish()
-        yield sites
+        if owner == domain or reaches_domain(project, name, domain):
+            yield sites_of(project, module, owner)
 
 
-def migration_dependencies(project: Project, root: Path) -> list[MigrationDependency]:
+def migration_dependencies(project: Project) -> list[MigrationDependency]:
     """Each migration's `dependencies` entries that name another domain's app label."""
     found = []
     for name, module in sorted(project.modules.items()):
         owner = project.owners[name]
-        parts = name.split(".")
-        if owner not in project.declarations or len(parts) != 4 or parts[2] != "migrations":
+        if owner not in project.declarations:
             continue
-        try:
-            tree = ast.parse((root / module.file).read_bytes())
-        except (OSError, SyntaxError):
-            continue
-        for label, migration in literal_dependencies(tree):
+        for label, migration in module.facts.dependencies:
             other = project.labels.get(label)
             if other is not None and other != owner:
                 found.append(MigrationDependency(module.file, owner, other, migration))
     return sorted(set(found))
-
-
-def literal_dependencies(tree: ast.Module) -> Iterator[tuple[str, str]]:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "dependencies" for t in node.targets
-        ):
-            try:
-                value = ast.literal_eval(node.value)
-            except ValueError:
-                continue
-            for entry in value if isinstance(value, list | tuple) else ():
-                if isinstance(entry, tuple | list) and len(entry) == 2:
-                    yield str(entry[0]), str(entry[1])
 
 
 # The report
@@ -433,7 +291,7 @@ def build_report(
         known = ", ".join(sorted(project.declarations)) or "none"
         raise ValueError(f"{domain!r} is not a domain of this project (domains: {known}).")
     report = Report(domain)
-    for sites in read_sites(project, root, domain):
+    for sites in read_sites(project, domain):
         for call in sites.calls:
             if call.callee == domain:
                 report.inbound_calls.append(call)
@@ -466,7 +324,7 @@ def build_report(
     report.shared_code = sorted(shared_imports(project, domain))
     report.baselined = [c for c in read_baseline(root / BASELINE_NAME) if c.involves({domain})]
     report.migrations = [
-        m for m in migration_dependencies(project, root) if domain in {m.domain, m.depends_on}
+        m for m in migration_dependencies(project) if domain in {m.domain, m.depends_on}
     ]
     report.tasks = [str(task) for task in project.functions(domain, "tasks")]
     if telemetry is not None:

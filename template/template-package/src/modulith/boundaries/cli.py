@@ -9,8 +9,9 @@ import argparse
 import os
 import sys
 from collections.abc import Collection, Sequence
+from dataclasses import astuple
 from pathlib import Path
-from typing import Protocol
+from typing import Any, NamedTuple, Protocol
 
 from modulith.boundaries.baseline import (
     BASELINE_NAME,
@@ -24,6 +25,7 @@ from modulith.boundaries.baseline import (
 )
 from modulith.boundaries.model import Project
 from modulith.boundaries.rules import Violation, check_cycles, check_reaches
+from modulith.boundaries.scan import collector_paused, scan_project
 
 DESCRIPTION = (
     "Check the boundaries between domains (README: the boundary rules): imports, models "
@@ -68,16 +70,56 @@ def main(argv: Sequence[str] | None = None, root: Path | None = None) -> int:
     )
 
 
-def find_violations(root: Path, use_cache: bool = True) -> tuple[Project, list[Violation]]:
-    """The project as read, and every rule it breaks, sorted by file and line."""
-    project = Project.read(root, use_cache)
+class Verdict(NamedTuple):
+    """What the rules conclude about the project, before the baseline is applied."""
+
+    modules: int
+    domains: int
+    strict_domains: frozenset[str]
+    violations: list[Violation]
+
+    def dump(self) -> tuple[Any, ...]:
+        """As plain data, for the cache."""
+        rows = [astuple(violation) for violation in self.violations]
+        return self.modules, self.domains, tuple(sorted(self.strict_domains)), rows
+
+    @classmethod
+    def load(cls, data: Any) -> "Verdict | None":
+        try:
+            modules, domains, strict, rows = data
+            return cls(modules, domains, frozenset(strict), [Violation(*row) for row in rows])
+        except (TypeError, ValueError):
+            return None
+
+
+def find_violations(root: Path, use_cache: bool = True) -> Verdict:
+    """Every rule the project breaks, sorted by file and line.
+
+    The verdict is cached with the files' facts, under the key of their exact contents
+    (scan.py): when no file changed, the rules are not applied again. The collector
+    comes back once the facts are freed, so it has nothing left to walk.
+    """
+    with collector_paused():
+        return judge(root, use_cache)
+
+
+def judge(root: Path, use_cache: bool) -> Verdict:
+    found = scan_project(root, use_cache, save=False)
+    verdict = Verdict.load(found.verdict) if found.verdict is not None else None
+    if verdict is not None:
+        return verdict
+    project = Project(found.modules, found.problems)
     reaches = list(project.reaches())
     violations = {
         *project.problems,
         *check_reaches(reaches, project.declarations),
         *check_cycles(reaches, project.declarations),
     }
-    return project, sorted(violations)
+    strict = frozenset(domain for domain, d in project.declarations.items() if d.strict)
+    verdict = Verdict(len(found.entries), len(project.declarations), strict, sorted(violations))
+    if use_cache:
+        found.save(verdict.dump())
+    return verdict
 
 
 def check(
@@ -90,10 +132,10 @@ def check(
 ) -> int:
     """Report every violation the baseline does not list; 0 when there is none, else 1."""
     baseline = baseline or root / BASELINE_NAME
-    project, violations = find_violations(root, use_cache=use_cache)
-    strict_domains = {domain for domain, d in project.declarations.items() if d.strict}
+    verdict = find_violations(root, use_cache=use_cache)
+    violations, strict_domains = verdict.violations, verdict.strict_domains
     shown = os.path.relpath(baseline)
-    out.write(f"Checked {len(project.modules)} modules of {len(project.declarations)} domains.\n")
+    out.write(f"Checked {verdict.modules} modules of {verdict.domains} domains.\n")
     if update_baseline:
         kept = [Crossing.of(v) for v in violations if may_be_baselined(v, strict_domains)]
         if kept:

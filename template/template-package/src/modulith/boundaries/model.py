@@ -90,14 +90,14 @@ class Project:
         self, modules: Mapping[str, Module], walk_problems: Iterable[tuple[str, int, str]] = ()
     ) -> None:
         self.modules = modules
+        self._star_names: dict[str, frozenset[str]] = {}  # memo, used from here on
+        self._relation_graph: dict[str, dict[str, str]] | None = None
         self.declarations, self.labels, self.problems = declarations_from(modules)
         self.label_by_domain = {domain: label for label, domain in self.labels.items()}
         self.owners = {name: self.owner_of(module) for name, module in modules.items()}
         self.problems += self.ownership_problems(walk_problems)
         self.models = self.find_models()
         self.tables = self.find_tables()
-        self._star_names: dict[str, frozenset[str]] = {}
-        self._relation_graph: dict[str, dict[str, str]] | None = None
 
     @classmethod
     def read(cls, root: Path, use_cache: bool = True) -> "Project":

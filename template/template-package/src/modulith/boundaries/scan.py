@@ -14,12 +14,14 @@ package (`template-package/`) are not read. A file that cannot be read or parsed
 folder that links back into itself, become findings, never a traceback.
 """
 
+import gc
 import hashlib
 import marshal
 import os
 import sys
 from collections.abc import Iterator
-from functools import partial
+from contextlib import contextmanager
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -32,10 +34,13 @@ from modulith.boundaries.source import (
 )
 
 CACHE_FILE = ".boundaries_cache"
-PARALLEL_FROM = 500  # files to parse before starting a process per core pays off
+PARALLEL_FROM = 300  # files to parse before a process per core pays for its start
 PACKAGE_FOLDER = "template-package"  # the template's package: owned by it, not read
+# The code whose output the cache keeps: a change to any of it drops the cache whole.
+READING_CODE = ("source.py", "scan.py", "model.py", "rules.py", "cli.py", "../domains.py")
 
 Entry = tuple[bytes, tuple[Any, ...]]  # content hash, ModuleFacts
+Problem = tuple[str, int, str]  # (file or folder, line, what went wrong)
 
 
 class Module(NamedTuple):
@@ -46,9 +51,41 @@ class Module(NamedTuple):
     facts: ModuleFacts
 
 
-class Scan(NamedTuple):
-    modules: dict[str, Module]
-    problems: list[tuple[str, int, str]]  # (file or folder, line, what went wrong)
+class Scan:
+    """Every file of the project as read: its facts by file, what could not be walked
+    or read, and the key naming this exact source (every file's path and content hash).
+
+    `verdict` is what an earlier run with the same reading code concluded from the
+    same key, or None: it can never be stale, since any change of content changes the key.
+    """
+
+    def __init__(
+        self, root: Path, entries: dict[str, Entry], problems: list[Problem], verdict: Any
+    ) -> None:
+        self.root, self.entries, self.problems, self.verdict = root, entries, problems, verdict
+        digests = [(file, entry[0]) for file, entry in entries.items()]
+        self.key = hashlib.blake2b(marshal.dumps((digests, problems)), digest_size=16).digest()
+
+    @cached_property
+    def modules(self) -> dict[str, Module]:
+        """Every module read, by module name."""
+        found = {}
+        for file, entry in self.entries.items():
+            name = module_name(file)[0]
+            found[name] = Module(name, file, ModuleFacts(*entry[1]))
+        return found
+
+    def save(self, verdict: Any = None) -> None:
+        """Keep the facts (and what was concluded from them) for the next run: written
+        atomically; a read-only checkout simply runs without a cache."""
+        path = self.root / CACHE_FILE
+        temporary = path.with_name(f"{path.name}.{os.getpid()}")
+        stored = (cache_version(), self.entries, self.key, verdict)
+        try:
+            temporary.write_bytes(marshal.dumps(stored))
+            os.replace(temporary, path)
+        except OSError:
+            temporary.unlink(missing_ok=True)
 
 
 def scan(root: Path, use_cache: bool = True) -> dict[str, Module]:
@@ -56,63 +93,101 @@ def scan(root: Path, use_cache: bool = True) -> dict[str, Module]:
     return scan_project(root, use_cache).modules
 
 
-def scan_project(root: Path, use_cache: bool = True) -> Scan:
-    """Every module of the project, by module name, and what could not be walked."""
-    cache_path = root / CACHE_FILE
-    version = cache_version()
-    cached = load_cache(cache_path, version) if use_cache else {}
-    files, problems = python_files(str(root))
-    entries: dict[str, Entry] = {}
-    stale: list[tuple[str, bytes]] = []  # (file, content hash) of files to parse
-    if not cached:  # nothing to compare with: each file is read once, where it is parsed
-        stale = [(file, b"") for file in files]
-        files = []
-    for file in files:
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Run without the cyclic garbage collector: reading builds no cycles, and the
+    collector would otherwise walk every fact kept so far, again and again (a sixth of
+    a cold run's time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def scan_project(root: Path, use_cache: bool = True, save: bool = True) -> Scan:
+    """Every module of the project, read through the cache unless told otherwise; with
+    `save`, what was read is cached for the next run (else the caller saves the scan)."""
+    with collector_paused():
+        cached, key, verdict = load_stored(root / CACHE_FILE) if use_cache else ({}, b"", None)
+        files, problems = python_files(str(root))
+        entries: dict[str, Entry] = {}
+        stale: list[tuple[str, bytes]] = []  # (file, content hash) of files to parse
+        if not cached:  # nothing to compare with: each file is read once, where it is parsed
+            stale = [(file, b"") for file in files]
+            files = []
+        for file in files:
+            try:
+                source = read_bytes(os.path.join(root, file))
+            except OSError as error:
+                problems.append((file, 1, f"cannot be read: {error.strerror or error}"))
+                continue
+            digest = hashlib.blake2b(source, digest_size=16).digest()
+            entry = cached.get(file)
+            if entry is not None and entry[0] == digest:
+                entries[file] = entry
+            else:
+                stale.append((file, digest))
+        for (file, _), entry in zip(stale, read_all(str(root), stale), strict=True):
+            if entry[0]:
+                entries[file] = entry
+            else:
+                problems.append((file, 1, entry[1][0]))
+        if stale:
+            entries = dict(sorted(entries.items()))  # the key must not depend on the order read
+        found = Scan(root, entries, problems, None)
+        if found.key == key:
+            found.verdict = verdict
+        elif use_cache and save:
+            found.save()
+        return found
+
+
+def read_all(root: str, stale: list[tuple[str, bytes]]) -> list[Entry]:
+    """Fresh entries for these files. Many (a first run) are shared out among the
+    cores: this process reads and parses one share, and a forked child each other
+    share, sending its entries back marshalled through a pipe. Forking by hand, rather
+    than through concurrent.futures or multiprocessing, costs neither their 50 ms of
+    imports nor pickling; where there is no fork (Windows) or threads run (fork would
+    copy their locks), everything is read here."""
+    workers = min(os.cpu_count() or 1, len(stale) // PARALLEL_FROM + 1)
+    threads = sys.modules.get("threading")
+    if workers == 1 or not hasattr(os, "fork") or (threads and threads.active_count() > 1):
+        return [read_file(root, item) for item in stale]
+    shares = [stale[start::workers] for start in range(workers)]
+    children = [(share, *fork_reader(root, share)) for share in shares[1:]]
+    entries: list[Entry] = [(b"", ())] * len(stale)
+    entries[0::workers] = [read_file(root, item) for item in shares[0]]
+    for start, (share, pid, pipe) in enumerate(children, start=1):
+        with os.fdopen(pipe, "rb") as reader:
+            payload = reader.read()
+        os.waitpid(pid, 0)
         try:
-            with open(os.path.join(root, file), "rb") as handle:
-                source = handle.read()
-        except OSError as error:
-            problems.append((file, 1, f"cannot be read: {error.strerror or error}"))
-            continue
-        digest = hashlib.blake2b(source, digest_size=16).digest()
-        entry = cached.get(file)
-        if entry is not None and entry[0] == digest:
-            entries[file] = entry
-        else:
-            stale.append((file, digest))
-    for (file, _), entry in zip(stale, read_all(str(root), stale), strict=True):
-        if entry[0]:
-            entries[file] = entry
-        else:
-            problems.append((file, 1, entry[1][0]))
-    if use_cache and (stale or entries.keys() != cached.keys()):
-        save_cache(cache_path, version, entries)
-    modules = {}
-    for file, entry in entries.items():
-        name = module_name(file)[0]
-        modules[name] = Module(name, file, ModuleFacts(*entry[1]))
-    return Scan(modules, problems)
+            part = marshal.loads(payload)  # noqa: S302 (our own child's output)
+        except (EOFError, ValueError, TypeError):
+            part = None
+        if not isinstance(part, list) or len(part) != len(share):
+            part = [read_file(root, item) for item in share]  # the child failed: read it here
+        entries[start::workers] = part
+    return entries
 
 
-def read_all(root: str, stale: list[tuple[str, bytes]]) -> Iterator[Entry]:
-    """Fresh entries for these files; many (a first run) are parsed on every core, each
-    process reading the files it parses: only names go out, and the facts come back
-    marshalled (much cheaper than pickled)."""
-    workers = os.cpu_count() or 1
-    if len(stale) < PARALLEL_FROM or workers == 1:
-        return map(partial(read_file, root), stale)
-    from concurrent.futures import ProcessPoolExecutor  # costs 50 ms to import: only here
-
-    size = len(stale) // (2 * workers) + 1
-    chunks = [stale[start : start + size] for start in range(0, len(stale), size)]
-    with ProcessPoolExecutor(workers) as pool:
-        parts = list(pool.map(partial(read_chunk, root), chunks))
-    return (entry for part in parts for entry in marshal.loads(part))  # noqa: S302
-
-
-def read_chunk(root: str, chunk: list[tuple[str, bytes]]) -> bytes:
-    """The entries of these files, marshalled (in a worker process)."""
-    return marshal.dumps([read_file(root, item) for item in chunk])
+def fork_reader(root: str, share: list[tuple[str, bytes]]) -> tuple[int, int]:
+    """(pid, read end of its pipe) of a child that reads these files and sends their
+    entries, marshalled, down the pipe."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(writer)
+        return pid, reader
+    try:  # the child: nothing but this share, then leave at once (no clean-up to run)
+        os.close(reader)
+        with os.fdopen(writer, "wb") as out:
+            out.write(marshal.dumps([read_file(root, item) for item in share]))
+    finally:
+        os._exit(0)
 
 
 def read_file(root: str, item: tuple[str, bytes]) -> Entry:
@@ -120,8 +195,7 @@ def read_file(root: str, item: tuple[str, bytes]) -> Entry:
     file that cannot be read, an empty hash and the reason."""
     file, digest = item
     try:
-        with open(os.path.join(root, file), "rb") as handle:
-            source = handle.read()
+        source = read_bytes(os.path.join(root, file))
     except OSError as error:
         return b"", (f"cannot be read: {error.strerror or error}",)
     digest = digest or hashlib.blake2b(source, digest_size=16).digest()
@@ -132,6 +206,12 @@ def read_file(root: str, item: tuple[str, bytes]) -> Entry:
     except (ValueError, RecursionError, MemoryError) as error:  # NUL bytes, deep nesting
         facts = unparsable(1, str(error) or type(error).__name__)
     return digest, tuple(facts)
+
+
+def read_bytes(path: str) -> bytes:
+    """The file's contents, read without a buffer between (cheaper on small files)."""
+    with open(path, "rb", buffering=0) as handle:
+        return handle.readall()
 
 
 def python_files(root: str) -> tuple[list[str], list[tuple[str, int, str]]]:
@@ -196,28 +276,28 @@ def is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
+@cache
 def cache_version() -> bytes:
-    """Changes whenever the code that reads files, or Python itself, changes."""
-    reader = Path(__file__).with_name("source.py").read_bytes()
-    return hashlib.sha256(reader + sys.version.encode()).digest()
+    """Changes whenever the code that reads files and judges them, or Python, changes."""
+    here = Path(__file__).parent
+    code = b"".join((here / name).read_bytes() for name in READING_CODE)
+    return hashlib.blake2b(code + sys.version.encode(), digest_size=16).digest()
 
 
-def load_cache(path: Path, version: bytes) -> dict[str, Entry]:
-    """The cached entries; nothing when the cache cannot be used."""
+def load_stored(path: Path) -> tuple[dict[str, Entry], bytes, Any]:
+    """(cached entries, the key of the source they were read from, the verdict kept
+    with them); nothing when the cache cannot be used."""
     try:
         # The cache is this command's own file in the project: whoever can write it
         # can write the project's code, so reading it trusts nothing new.
-        stored_version, entries = marshal.loads(path.read_bytes())  # noqa: S302
+        version, entries, key, verdict = marshal.loads(path.read_bytes())  # noqa: S302
     except (OSError, EOFError, ValueError, TypeError):
-        return {}  # absent, unreadable or from another Python: read every file again
-    return entries if stored_version == version and isinstance(entries, dict) else {}
+        return {}, b"", None  # absent, unreadable or from another Python: read every file
+    if version != cache_version() or not isinstance(entries, dict):
+        return {}, b"", None
+    return entries, key, verdict
 
 
-def save_cache(path: Path, version: bytes, entries: dict[str, Entry]) -> None:
-    """Write atomically; a read-only checkout simply runs without a cache."""
-    temporary = path.with_name(f"{path.name}.{os.getpid()}")
-    try:
-        temporary.write_bytes(marshal.dumps((version, entries)))
-        os.replace(temporary, path)
-    except OSError:
-        temporary.unlink(missing_ok=True)
+def load_cache(path: Path, version: bytes) -> dict[str, Entry]:
+    """The cached entries, if they were read by this version of the reading code."""
+    return load_stored(path)[0] if version == cache_version() else {}

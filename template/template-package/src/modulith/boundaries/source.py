@@ -21,6 +21,8 @@ import re
 from inspect import Parameter, Signature, _ParameterKind
 from typing import NamedTuple
 
+from modulith.boundaries.rules import is_test
+
 ROOT_PACKAGES = frozenset({"apps", "core", "config"})
 RELATION_FIELDS = frozenset(
     {"ForeignKey", "OneToOneField", "ManyToManyField", "ForeignObject", "GenericRelation"}
@@ -55,6 +57,12 @@ NAME_BYTES = frozenset(
     bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_."
 )
 MAX_SQL_WORDS = 64  # table-like words kept per SQL call: a generated blob stays small
+# What the extraction report reads at call sites: transactions, settings, loops.
+ATOMIC = frozenset({"django.db.transaction.atomic", "django.db.transaction.Atomic"})
+SETTINGS = "django.conf.settings"
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+ASSIGNMENTS = frozenset({ast.Assign, ast.AnnAssign, ast.AugAssign})
+FUNCTIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
 
 
 class ModuleFacts(NamedTuple):
@@ -105,6 +113,16 @@ class ModuleFacts(NamedTuple):
     has_code: bool = False
     # The names of a literal `__all__`, else None.
     all_names: tuple[str, ...] | None = None
+    # (line, callee, calling function, inside transaction.atomic, in a loop, atomic block)
+    # of each call of a name imported from a domain (`inventory.reserve(...)` ->
+    # "apps.inventory.services.reserve"); the calling function is "<module>", "f",
+    # "Class.method" or "f.inner"; the block numbers the outermost atomic block of the
+    # module the call is in (0: none), so calls in one transaction share it.
+    calls: tuple[tuple[int, str, str, bool, bool, int], ...] = ()
+    # (line, name) of each `settings.NAME` read.
+    settings: tuple[tuple[int, str], ...] = ()
+    # A migration's literal `dependencies`: (app label, migration name) pairs.
+    dependencies: tuple[tuple[str, str], ...] = ()
     # (line, message) when Python cannot parse the file; every other field is then empty.
     error: tuple[int, str] | None = None
 
@@ -129,42 +147,32 @@ def read_module(source: bytes, module: str, is_package: bool) -> ModuleFacts:
     if not source.strip():
         return EMPTY  # a package's empty `__init__.py`: a quarter of a project's files
     tree = ast.parse(source)
-    reader = _Reader(module, is_package, walk=False)
-    reader.module_body(tree.body)
     calls = any(name in source for name in CALLS_BY_NAME)
     sql = any(name in source for name in SQL_IN_SOURCE)
-    queries = b"__" in source and b".objects" in source and reader.relations_possible(source)
+    queries = b"__" in source and b".objects" in source and relations_possible(source)
+    reader = _Reader(module, is_package, source, calls=calls, sql=sql, queries=queries)
     words = [*(CALLS_BY_NAME if calls else ()), *(SQL_IN_SOURCE if sql else ())]
-    if reader.gateways:
-        words.append(b"getattr(")
-    if queries:
-        words.append(b"__")
-    names = [f"{name}.".encode() for name in sorted(reader.gateways)]
-    hot = hot_lines(source, words, names) if words or names else []
-    if hot:
-        reader = _Reader(module, is_package, walk=True, calls=calls, sql=sql, queries=queries)
-        reader.hot = hot
-        reader.module_body(tree.body)
+    reader.heat([*words, b"__"] if queries else words)
+    reader.module_body(tree.body)
     return reader.facts()
 
 
-def hot_lines(source: bytes, words: list[bytes], names: list[bytes]) -> list[int]:
-    """The sorted numbers of the lines where one of these words starts, or one of these
-    names (not inside a longer name or after a dot): the statements around them are the
-    only ones whose expressions are walked. Found by plain searches, fast on any file."""
+def relations_possible(source: bytes) -> bool:
+    """Whether a query lookup may cross a relation: a `__` outside dunder names."""
+    return LOOKUP_IN_SOURCE.search(source) is not None
+
+
+def word_offsets(source: bytes, words: list[bytes], boundary: bool = False) -> list[int]:
+    """Where these words start in the source (with `boundary`: not inside a longer name
+    or after a dot). Found by plain searches, fast on any file."""
     offsets = []
-    for word in (*words, *names):
-        boundary = word in names
+    for word in words:
         at = source.find(word)
         while at != -1:
             if not (boundary and at and source[at - 1 : at] in NAME_BYTES):
                 offsets.append(at)
             at = source.find(word, at + len(word))
-    if not offsets:
-        return []
-    offsets.sort()
-    newlines = [match.start() for match in NEWLINE.finditer(source, 0, offsets[-1])]
-    return sorted({bisect.bisect_left(newlines, offset) + 1 for offset in offsets})
+    return offsets
 
 
 def dotted(node: ast.expr) -> str | None:
@@ -187,13 +195,32 @@ def keyword(call: ast.Call, name: str) -> ast.expr | None:
     return next((k.value for k in call.keywords if k.arg == name), None)
 
 
+class Site(NamedTuple):
+    """Where a statement runs: its function, loops around it, and the atomic blocks open."""
+
+    function: str  # "<module>", "f", "Class.method", "f.inner"
+    loops: int
+    blocks: tuple[int, ...]  # the numbers of the atomic blocks open, outermost first
+
+
+def migration_dependencies(node: ast.expr) -> list[tuple[str, str]]:
+    """The (app label, migration) pairs of a literal `dependencies` list."""
+    value = literal(node)
+    entries = value if isinstance(value, list | tuple) else ()
+    return [
+        (str(entry[0]), str(entry[1]))
+        for entry in entries
+        if isinstance(entry, tuple | list) and len(entry) == 2
+    ]
+
+
 class _Reader:
     def __init__(
         self,
         module: str,
         is_package: bool,
+        source: bytes = b"",
         *,
-        walk: bool,
         calls: bool = False,
         sql: bool = False,
         queries: bool = False,
@@ -203,13 +230,26 @@ class _Reader:
         parts = module.split(".")
         self.own = f"apps.{parts[1]}." if len(parts) > 1 and parts[0] == "apps" else None
         self.defining = len(parts) >= 3 and parts[0] == "apps" and parts[2] in DEFINING_MODULES
-        self.walk, self.calls, self.sql_calls, self.queries = walk, calls, sql, queries
+        self.migration = len(parts) == 4 and parts[0] == "apps" and parts[2] == "migrations"
+        self.module_prefix = f"{module}."
+        # Call sites matter to the extraction report, which leaves tests and migrations out.
+        self.sites = not (self.migration or is_test(module))
+        self.source, self.calls, self.sql_calls, self.queries = source, calls, sql, queries
         self.names: dict[str, str] = {}  # the current scope's bindings
         self.exports: dict[str, str] = {}  # the module scope's, which functions see
         self.constants: dict[str, str] = {}  # module-level string constants
-        self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, dict[str, str]]] = []
-        self.hot: list[int] = []  # lines worth walking (hot_lines)
+        # Function bodies to read after the module's: (node, names in scope, context).
+        self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, dict[str, str], Site]] = []
+        # Lines worth walking (hot_lines): where a word that matters stands, or a name
+        # bound so far to the project's code or settings. A name is used after it is
+        # bound (function bodies are read after the module), so one walk suffices.
+        self.hot: list[int] = []
+        self.newlines: list[int] | None = None  # offsets of the source's line ends
         self.gateways: set[str] = set()  # names bound, in any scope, to the project's code
+        self.callables: set[str] = set()  # names bound to a domain's code (call sites)
+        self.settings_names: set[str] = set()  # names bound to django.conf.settings
+        self.site = Site("<module>", 0, ())  # where the statements being read run
+        self.blocks_opened = 0  # atomic blocks numbered so far
         self.has_code = False
         self.all_names: set[str] | None = None
         self.imports: list[tuple[int, str, str]] = []
@@ -226,6 +266,9 @@ class _Reader:
         self.class_fields: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
         self.subscriptions: list[tuple[int, str, str, bool]] = []
         self.lookups: list[tuple[int, str, str]] = []
+        self.call_sites: list[tuple[int, str, str, bool, bool, int]] = []
+        self.settings: list[tuple[int, str]] = []
+        self.dependencies: list[tuple[str, str]] = []
 
     def facts(self) -> ModuleFacts:
         public = self.exports_name
@@ -247,6 +290,9 @@ class _Reader:
             tuple(self.lookups),
             self.has_code,
             None if self.all_names is None else tuple(sorted(self.all_names)),
+            calls=tuple(self.call_sites),
+            settings=tuple(self.settings),
+            dependencies=tuple(self.dependencies),
         )
 
     def exports_name(self, name: str) -> bool:
@@ -286,18 +332,46 @@ class _Reader:
         root = target.partition(".")[0]
         return root in ROOT_PACKAGES and not (self.own and f"{target}.".startswith(self.own))
 
+    def calls_into_public(self, target: str) -> bool:
+        """Whether a name bound to `target` may call another domain's service or build a
+        domain's event: `apps`, another domain's package or `services`, any domain's
+        `events` (this module's own definitions aside)."""
+        if not target.startswith("apps") or target.startswith(self.module_prefix):
+            return False
+        parts = target.split(".", 3)
+        if parts[0] != "apps" or len(parts) < 3 or parts[2] == "events":
+            return parts[0] == "apps"
+        return parts[2] == "services" and not f"{target}.".startswith(self.own or "-")
+
     def bind(self, name: str, target: str) -> None:
         self.names[name] = target
         if self.names is self.exports:
             self.constants.pop(name, None)
-        if self.outside(target) and not target.startswith("core"):
+        if self.sites and name not in self.callables and self.calls_into_public(target):
+            self.callables.add(name)
+            self.heat([f"{name}.".encode(), f"{name}(".encode()], boundary=True)
+        elif target == SETTINGS and name not in self.settings_names:
+            self.settings_names.add(name)
+            self.heat([f"{name}.".encode()], boundary=True)
+        if self.outside(target) and not target.startswith("core") and name not in self.gateways:
             # core reaching a domain breaks core-neutral where it does so: what it
             # hands on needs no second report, so its names are no gateways.
+            if not self.gateways:
+                self.heat([b"getattr("])
             self.gateways.add(name)
+            self.heat([f"{name}.".encode()], boundary=True)
 
-    def relations_possible(self, source: bytes) -> bool:
-        """Whether a query lookup may cross a relation: a `__` outside dunder names."""
-        return LOOKUP_IN_SOURCE.search(source) is not None
+    def heat(self, words: list[bytes], boundary: bool = False) -> None:
+        """Walk the lines where these words stand too: the statements around them are
+        the only ones whose expressions are walked."""
+        offsets = word_offsets(self.source, words, boundary)
+        if not offsets:
+            return
+        if self.newlines is None:
+            self.newlines = [match.start() for match in NEWLINE.finditer(self.source)]
+        newlines = self.newlines
+        lines = {bisect.bisect_left(newlines, offset) + 1 for offset in offsets}
+        self.hot = sorted(lines.union(self.hot))
 
     # Statements
 
@@ -306,7 +380,7 @@ class _Reader:
         self.statements(body, depth=0, documented=True)
         self.has_code = any(not is_docstring_or_future(node) for node in body)
         while self.pending:  # function bodies, after the module: they see its final names
-            node, parent = self.pending.pop(0)
+            node, parent, self.site = self.pending.pop(0)
             self.names = dict(parent)
             arguments = node.args
             for arg in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
@@ -318,67 +392,71 @@ class _Reader:
     def statements(self, body: list[ast.stmt], depth: int, documented: bool = False) -> None:
         """Imports, classes and functions in `body`, and in nested blocks."""
         start = 1 if documented and body and is_docstring(body[0]) else 0
-        walk = self.walk
         for node in body[start:] if start else body:
-            if isinstance(node, ast.Import):
-                self.add_import(node)
-            elif isinstance(node, ast.ImportFrom):
-                self.add_import_from(node)
-            elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
-                self.add_assignment(node, depth)
-            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                self.add_function(node, depth)
+            kind = type(node)  # the parser makes no subclasses: cheaper than isinstance
+            if kind is ast.ImportFrom:
+                self.add_import_from(node)  # type: ignore[arg-type]
+            elif kind is ast.Import:
+                self.add_import(node)  # type: ignore[arg-type]
+            elif kind in ASSIGNMENTS:
+                self.add_assignment(node, depth)  # type: ignore[arg-type]
+            elif kind in FUNCTIONS:
+                self.add_function(node, depth)  # type: ignore[arg-type]
             elif isinstance(node, ast.ClassDef):
-                if walk:
+                if self.hot:
                     keywords = (k.value for k in node.keywords)
                     self.expressions(*node.decorator_list, *node.bases, *keywords)
                 self.add_class(node, depth)
-            elif isinstance(node, ast.Expr | ast.Return):
-                if walk:
-                    self.expressions(node.value)
-            elif isinstance(node, ast.If | ast.While):
-                if walk:
+            elif kind is ast.Expr or kind is ast.Return:
+                if self.hot:
+                    self.expressions(node.value)  # type: ignore[attr-defined]
+            elif isinstance(node, ast.If):
+                if self.hot:
                     self.expressions(node.test)
                 self.statements(node.body, depth)
                 self.statements(node.orelse, depth)
-            elif isinstance(node, ast.For | ast.AsyncFor):
-                if walk:
-                    self.expressions(node.iter)
+            elif isinstance(node, ast.While | ast.For | ast.AsyncFor):
+                outside = self.site  # a loop's every part runs in the loop
+                self.site = Site(outside.function, outside.loops + 1, outside.blocks)
+                self.expressions(node.test if isinstance(node, ast.While) else node.iter)
                 self.statements(node.body, depth)
                 self.statements(node.orelse, depth)
+                self.site = outside
             elif isinstance(node, ast.With | ast.AsyncWith):
-                if walk:
-                    self.expressions(*(item.context_expr for item in node.items))
+                contexts = [item.context_expr for item in node.items]
+                outside = self.site
+                self.expressions(*contexts)
+                self.site = self.within_atomic(contexts)
                 self.statements(node.body, depth)
+                self.site = outside
             elif isinstance(node, ast.Try | ast.TryStar):
                 self.statements(node.body, depth)
                 for handler in node.handlers:
-                    if walk:
-                        self.expressions(handler.type)
+                    self.expressions(handler.type)
                     self.statements(handler.body, depth)
                 self.statements(node.orelse, depth)
                 self.statements(node.finalbody, depth)
             elif isinstance(node, ast.Match):
-                if walk:
-                    self.expressions(node.subject)
+                self.expressions(node.subject)
                 for case in node.cases:
-                    if walk:
-                        self.expressions(case.guard)
+                    self.expressions(case.guard)
                     self.statements(case.body, depth)
-            elif walk:  # raise, assert, del, ...: expressions only
+            elif self.hot:  # raise, assert, del, ...: expressions only
                 self.expressions(*(v for _, v in ast.iter_fields(node) if isinstance(v, ast.expr)))
 
     def add_assignment(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign, depth: int) -> None:
         value = node.value
-        if self.walk:
+        if self.hot:
             self.expressions(value)
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         alias = None
-        if isinstance(value, ast.Name | ast.Attribute) and not isinstance(node, ast.AugAssign):
+        if isinstance(value, (ast.Name, ast.Attribute)) and not isinstance(node, ast.AugAssign):
             alias = self.qualify(value)
         for target in targets:
+            if self.migration and isinstance(target, ast.Name) and target.id == "dependencies":
+                self.dependencies += migration_dependencies(value) if value else []
             if not isinstance(target, ast.Name):
-                if self.walk:
+                if self.hot:
                     self.expressions(target)
             elif target.id == "__all__" and depth == 0:
                 self.all_names = names_listed(node.value)
@@ -411,7 +489,7 @@ class _Reader:
 
     def add_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, depth: int) -> None:
         arguments = node.args
-        if self.walk:
+        if self.hot:
             self.expressions(*node.decorator_list, *arguments.defaults)
             self.expressions(*(d for d in arguments.kw_defaults if d is not None))
         for decorator in node.decorator_list:
@@ -425,7 +503,11 @@ class _Reader:
             is_async = isinstance(node, ast.AsyncFunctionDef)
             self.functions.append((node.name, signature(node), is_async))
         self.bind(node.name, f"{self.module}.{node.name}")
-        self.pending.append((node, self.names))
+        # The body runs in the function, inside its atomic decorator, if any.
+        outer = self.site.function
+        blocks = self.within_atomic(node.decorator_list).blocks
+        name = node.name if outer == "<module>" else f"{outer}.{node.name}"
+        self.pending.append((node, self.names, Site(name, 0, blocks)))
 
     def add_subscription(self, decorator: ast.Call, handler: str) -> None:
         event = self.qualify(decorator.args[0])
@@ -444,10 +526,13 @@ class _Reader:
                 self.class_names.append(node.name)
                 base_names = tuple(ast.unparse(b).rsplit(".", 1)[-1] for b in node.bases)
                 self.class_fields.append((node.name, base_names, tuple(fields_of(node))))
-        scope = self.names
+        scope, outside = self.names, self.site
         self.names = dict(scope)  # a class body's names stay in it
+        outer = outside.function  # its methods are `Class.method`
+        name = node.name if outer == "<module>" else f"{outer}.{node.name}"
+        self.site = Site(name, outside.loops, outside.blocks)
         self.statements(node.body, depth + 1, documented=True)
-        self.names = scope
+        self.names, self.site = scope, outside
         self.bind(node.name, f"{self.module}.{node.name}")
 
     def read_class(self, node: ast.ClassDef, bases: tuple[str, ...]) -> None:
@@ -489,9 +574,9 @@ class _Reader:
     # Expressions
 
     def expressions(self, *nodes: ast.expr | None) -> None:
-        if not self.walk:
-            return
         hot = self.hot
+        if not hot:
+            return
         for root in nodes:
             if root is None:
                 continue
@@ -499,11 +584,15 @@ class _Reader:
             if at == len(hot) or hot[at] > (root.end_lineno or root.lineno):
                 continue  # no word that could matter on its lines
             seen: set[int] = set()  # inner parts of a chain already recorded
+            looping: set[int] = set()  # nodes inside a comprehension
             for node in ast.walk(root):  # outer nodes first: they mark inner ones as seen
                 if isinstance(node, ast.Attribute):
                     if id(node) not in seen:
                         self.add_attribute(node, seen)
+                elif isinstance(node, COMPREHENSIONS):
+                    looping.update(map(id, ast.walk(node)))
                 elif isinstance(node, ast.Call):
+                    self.add_call_site(node, id(node) in looping)
                     if self.calls:
                         self.add_call(node)
                     if self.queries:
@@ -513,8 +602,38 @@ class _Reader:
                 elif isinstance(node, ast.Subscript) and self.calls:
                     self.add_subscript(node)
 
+    def add_call_site(self, node: ast.Call, in_comprehension: bool) -> None:
+        """A call of a domain's code, with the function, transaction and loop it is in."""
+        callee = self.qualify(node.func)
+        if callee is None or not callee.startswith("apps."):
+            return
+        site = self.site
+        in_loop = site.loops > 0 or in_comprehension
+        block = site.blocks[0] if site.blocks else 0
+        self.call_sites.append(
+            (node.lineno, callee, site.function, bool(site.blocks), in_loop, block)
+        )
+
+    def within_atomic(self, nodes: list[ast.expr]) -> "Site":
+        """The site inside these decorators or `with` items: a new atomic block if one
+        of them is `transaction.atomic` (called or not)."""
+        site = self.site
+        for node in nodes:
+            if self.qualify(node.func if isinstance(node, ast.Call) else node) in ATOMIC:
+                self.blocks_opened += 1
+                return Site(site.function, site.loops, (*site.blocks, self.blocks_opened))
+        return site
+
     def add_attribute(self, node: ast.Attribute, seen: set[int]) -> None:
-        """`services.Item.objects` where `services` stands for a module of the project."""
+        """`services.Item.objects` where `services` stands for a module of the project;
+        `settings.NAME`."""
+        value = node.value
+        if (
+            isinstance(value, ast.Name)
+            and value.id in self.settings_names
+            and (self.qualify(value) == SETTINGS)
+        ):
+            self.settings.append((node.lineno, node.attr))
         qualified = self.qualify(node) if isinstance(node.ctx, ast.Load) else None
         if qualified and self.outside(qualified):
             self.attributes.append((node.lineno, qualified))

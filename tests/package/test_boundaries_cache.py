@@ -1,0 +1,79 @@
+"""The boundary check's verdict cache and its reading on every core, on the sample project."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from modulith.boundaries import cli, scan
+from tests.package.sample_project import SampleProject
+from tests.package.test_boundaries import assert_reported, check
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SampleProject:
+    project = SampleProject(tmp_path / "project")
+    monkeypatch.chdir(project.root)
+    return project
+
+
+def test_an_unchanged_project_is_not_judged_again(
+    project: SampleProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project.write("apps/orders/stock.py", "from apps.inventory.models import Item\n")
+    first = check(project)
+    assert first[0] == 1
+
+    def judged(*args: object) -> None:
+        raise AssertionError("the rules ran although no file changed")
+
+    monkeypatch.setattr(cli, "Project", judged)
+    assert check(project) == first, "the kept verdict is served as it was"
+    project.write("apps/orders/stock.py", "from apps.inventory.services import reserve\n")
+    with pytest.raises(AssertionError, match="no file changed"):
+        check(project)
+
+
+def test_a_verdict_is_kept_only_for_the_exact_source(project: SampleProject) -> None:
+    project.write("apps/orders/stock.py", "from apps.inventory.services import reserve\n")
+    assert check(project)[0] == 0
+    project.write("apps/orders/extra.py", "from apps.inventory.models import Item\n")
+
+    code, report = check(project)
+
+    assert code == 1, "a new file changes the key"
+    assert_reported(report, "apps/orders/extra.py:1", "public-interface")
+    (project.root / "apps/orders/extra.py").unlink()
+    assert check(project)[0] == 0, "so does a removed one"
+
+
+def test_a_cache_from_an_older_reader_is_dropped(project: SampleProject) -> None:
+    assert check(project)[0] == 0
+    cache = project.root / scan.CACHE_FILE
+    assert scan.load_stored(cache)[0], "entries were kept"
+
+    cache.write_bytes(cache.read_bytes().replace(scan.cache_version(), b"x" * 16))
+
+    assert scan.load_stored(cache) == ({}, b"", None)
+
+
+READ_ON_EVERY_CORE = """
+import sys
+from pathlib import Path
+from modulith.boundaries import scan
+scan.PARALLEL_FROM = int(sys.argv[1])
+modules = scan.scan(Path(sys.argv[2]), use_cache=False)
+print(sorted((name, module.facts) for name, module in modules.items()))
+"""
+
+
+def test_reading_on_every_core_gives_what_one_process_reads(project: SampleProject) -> None:
+    project.write("apps/orders/broken.py", "def broken(:\n")
+
+    def read(parallel_from: int) -> str:
+        command = [sys.executable, "-c", READ_ON_EVERY_CORE, str(parallel_from), str(project.root)]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+    assert read(1) == read(10**9)
+    assert "apps.orders.broken" in read(1)
