@@ -381,11 +381,15 @@ def test_local_profile_command_reloads_an_edited_view_and_shows_the_toolbar(
     dev = compose_config(project, "local")["services"]["dev"]  # type: ignore[index]
     port = free_port()
     command = [part.replace("0.0.0.0:8000", f"127.0.0.1:{port}") for part in dev["command"]]
-    services = {"DATABASE_URL", "EMAIL_URL", "REDIS_URL", "CELERY_BROKER_URL"}
-    env = project_env(
-        **{k: v for k, v in dev["environment"].items() if k not in services},
-        UV_PROJECT_ENVIRONMENT=str(project / ".venv"),
-    )
+    # The stack's addresses, and the container's volume for the environment.
+    container_only = {
+        "DATABASE_URL",
+        "EMAIL_URL",
+        "REDIS_URL",
+        "CELERY_BROKER_URL",
+        "UV_PROJECT_ENVIRONMENT",
+    }
+    env = project_env(**{k: v for k, v in dev["environment"].items() if k not in container_only})
     log = tmp_path / "runserver.log"
     process = subprocess.Popen(
         command,
@@ -451,15 +455,25 @@ def test_ci_measures_coverage_above_the_projects_floor(render: Render, installed
 # Dependency updates
 
 
-def test_dependabot_updates_uv_lock_images_and_actions(render: Render) -> None:
+def check_dependabot(config: Path) -> subprocess.CompletedProcess[str]:
+    """Dependabot's schema, as vendored by check-jsonschema."""
+    schema = ["--builtin-schema", "vendor.dependabot"]
+    return run([tool("check-jsonschema"), *schema, str(config)], cwd=config.parent, check=False)
+
+
+def test_dependabot_updates_uv_lock_images_and_actions(render: Render, tmp_path: Path) -> None:
     project = render({})
     config = project / ".github" / "dependabot.yml"
-    run([tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot", str(config)],
-        cwd=project)  # fmt: skip
+    result = check_dependabot(config)
+    assert result.returncode == 0, result.stdout
     updates = yaml.safe_load(config.read_text())["updates"]
     ecosystems = {update["package-ecosystem"] for update in updates}
     assert ecosystems == {"uv", "docker", "docker-compose", "github-actions"}
     assert not (project / "renovate.json").exists()
+    # ... and the schema refuses an ecosystem Dependabot does not know.
+    broken = tmp_path / "dependabot.yml"
+    broken.write_text(config.read_text().replace("package-ecosystem: uv", "package-ecosystem: uvx"))
+    assert check_dependabot(broken).returncode != 0
 
 
 @pytest.fixture(scope="module")
