@@ -330,13 +330,15 @@ def test_local_profile_adds_runserver_and_mailpit_beside_the_stack(
     render: Render, answers: dict[str, object]
 ) -> None:
     project = render(answers)
-    stack = compose_config(project)["services"]
-    local = compose_config(project, "local")["services"]
+    without, with_profile = compose_config(project), compose_config(project, "local")
+    stack, local = without["services"], with_profile["services"]
     assert isinstance(stack, dict)
     assert isinstance(local, dict)
 
     assert set(local) - set(stack) == {"dev", "mailpit"}
     assert {name: local[name] for name in stack} == stack, "the stack is the same with it"
+    assert set(without["volumes"]) == {"postgres-data"}, "no volume of the profile without it"
+    assert set(with_profile["volumes"]) == {"postgres-data", "dev-venv"}
     dev = local["dev"]
     assert "runserver 0.0.0.0:8000" in " ".join(dev["command"])
     assert dev["environment"]["DJANGO_SETTINGS_MODULE"] == "config.settings.local"
