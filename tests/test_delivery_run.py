@@ -102,6 +102,7 @@ def test_github_workflow_steps_pass_in_order(
         "actions/checkout@v5",
         "astral-sh/setup-uv@v7",
         "Keep the boundary check's state between runs",
+        "Keep the coverage report",
         "docker/setup-buildx-action@v3",
         "Build the image",
     ]

@@ -39,3 +39,6 @@ urlpatterns = [
         if has_api(domain, settings.BASE_DIR)
     ),
 ]
+if "debug_toolbar" in settings.INSTALLED_APPS:
+    # Local settings only (config/settings/local.py): the toolbar's own pages.
+    urlpatterns.append(path("__debug__/", include("debug_toolbar.urls")))

@@ -34,6 +34,7 @@ ALWAYS = {
     "migrations/__init__.py",
     "migrations/0001_initial.py",
     "tests/__init__.py",
+    "tests/factories.py",
     "tests/test_api.py",
     "tests/test_services.py",
 }
