@@ -42,7 +42,8 @@ def result_to_json(function: Callable[..., Any], result: Any) -> JSON:
 
 
 def result_from_json(function: Callable[..., Any], result: JSON) -> Any:
-    return converter.structure(result, hints(function).get("return", Any))
+    returns = hints(function).get("return", Any)
+    return None if returns is type(None) else converter.structure(result, returns)
 
 
 def error_to_json(error: Exception) -> dict[str, JSON]:
