@@ -59,6 +59,7 @@ def collected() -> Iterator[Collected]:
     tracer_provider = TracerProvider()
     tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
     meter_provider = MeterProvider(metric_readers=[metrics])
+    CHARGED.clear()
     with override_settings(
         MIDDLEWARE=["modulith.middleware.DomainMiddleware"], ROOT_URLCONF="apps.orders.api.checkout"
     ):

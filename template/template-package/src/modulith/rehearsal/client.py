@@ -22,14 +22,14 @@ class RemoteServiceError(RuntimeError):
 def send(call: ServiceCall) -> Any:
     """Call the service at MODULITH_REHEARSAL_URL, with the same arguments and result."""
     path = f"{REHEARSAL_PATH}{call.callee}/{call.name}"
-    body = json.dumps(
-        {"caller": call.caller, "arguments": arguments_to_json(call.function, call.args, call.kwargs)}
-    ).encode()
-    request = urllib.request.Request(
-        settings.MODULITH_REHEARSAL_URL.rstrip("/") + path,
-        data=body,
-        method="POST",
-        headers={"Content-Type": "application/json", "X-Modulith-Signature": signature(path, body)},
+    arguments = arguments_to_json(call.function, call.args, call.kwargs)
+    body = json.dumps({"caller": call.caller, "arguments": arguments}).encode()
+    base_url = str(getattr(settings, "MODULITH_REHEARSAL_URL", "http://127.0.0.1:8000"))
+    if not base_url.startswith(("http://", "https://")):
+        raise ValueError(f"MODULITH_REHEARSAL_URL must be an http(s) URL, not {base_url!r}")
+    headers = {"Content-Type": "application/json", "X-Modulith-Signature": signature(path, body)}
+    request = urllib.request.Request(  # noqa: S310 (checked above: http or https)
+        base_url.rstrip("/") + path, data=body, method="POST", headers=headers
     )
     timeout = getattr(settings, "MODULITH_REHEARSAL_TIMEOUT", 30)
     try:

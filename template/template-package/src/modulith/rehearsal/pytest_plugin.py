@@ -44,7 +44,7 @@ def _rehearsal_server(request: pytest.FixtureRequest) -> Iterator[None]:
     from django.test import override_settings
 
     request.getfixturevalue("django_db_setup")  # the test database's own settings
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():  # type: ignore[attr-defined]
         pytest.fail("A rehearsal needs a database of its own connections: set DATABASE_URL "
                     "to PostgreSQL", pytrace=False)  # fmt: skip
     live_server = request.getfixturevalue("live_server")

@@ -36,10 +36,11 @@ def serve(request: HttpRequest) -> HttpResponse:
     services = importlib.import_module(f"{APPS_PACKAGE}.{domain}.services")
     wrapper = getattr(services, name, None)
     function = getattr(wrapper, "__wrapped__", None)
-    if name.startswith("_") or getattr(wrapper, "__modulith_service__", None) != domain:
+    if function is None or getattr(wrapper, "__modulith_service__", None) != domain:
         return HttpResponse(status=404)
     body = json.loads(request.body)
-    call = ServiceCall(body["caller"], domain, function, kwargs=arguments_from_json(function, body["arguments"]))
+    arguments = arguments_from_json(function, body["arguments"])
+    call = ServiceCall(body["caller"], domain, function, kwargs=arguments)
     try:
         with transaction.atomic():  # one call, one transaction: as in a service of its own
             result = call.run_here()

@@ -33,11 +33,14 @@ def arguments_to_json(
 
 def arguments_from_json(function: Callable[..., Any], arguments: dict[str, JSON]) -> dict[str, Any]:
     types = hints(function)
-    return {name: converter.structure(value, types.get(name, Any)) for name, value in arguments.items()}
+    return {
+        name: converter.structure(value, types.get(name, Any)) for name, value in arguments.items()
+    }
 
 
 def result_to_json(function: Callable[..., Any], result: Any) -> JSON:
-    unstructured: JSON = converter.unstructure(result, unstructure_as=hints(function).get("return", Any))
+    returns = hints(function).get("return", Any)
+    unstructured: JSON = converter.unstructure(result, unstructure_as=returns)
     return unstructured
 
 

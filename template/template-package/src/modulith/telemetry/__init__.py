@@ -102,7 +102,9 @@ def running_task(path: str) -> Iterator[None]:
 
 
 @contextmanager
-def handling_event(handler: Callable[..., object], event: object, published_at: datetime) -> Iterator[None]:
+def handling_event(
+    handler: Callable[..., object], event: object, published_at: datetime
+) -> Iterator[None]:
     """Run an event handler as code of its domain, in a span when telemetry is on."""
     domain = owner_of(handler.__module__)
     with in_domain(domain):

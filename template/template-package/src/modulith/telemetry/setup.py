@@ -48,7 +48,7 @@ def configure() -> None:
 
     for name, value in DEFAULTS.items():
         os.environ.setdefault(name, value)
-    OpenTelemetryConfigurator().configure()
+    OpenTelemetryConfigurator().configure()  # type: ignore[no-untyped-call]
     install()
 
 
@@ -79,7 +79,7 @@ def install(
     if getattr(settings, "MODULITH_WORKER", "none") == "celery":
         from opentelemetry.instrumentation.celery import CeleryInstrumentor
 
-        CeleryInstrumentor().instrument(**providers)
+        CeleryInstrumentor().instrument(**providers)  # type: ignore[no-untyped-call]
     meter = meter_provider.get_meter(SCOPE)
     instruments = Instruments(
         tracer=tracer_provider.get_tracer(SCOPE),  # type: ignore[union-attr]
