@@ -97,8 +97,10 @@ def test_a_call_from_another_domain_crosses_http_with_its_types(remote_inventory
         stock = inventory.stock_of(item.pk, as_of=counted, price=Decimal("2.10"))
 
     assert stock == Stock(item_id=item.pk, level=7, price=Decimal("2.10"), counted_at=counted)
-    assert type(stock.price) is Decimal and stock.counted_at.tzinfo is not None
-    assert threads_served and threads_served[0] != threading.current_thread().name
+    assert type(stock.price) is Decimal
+    assert stock.counted_at.tzinfo is not None
+    assert threads_served
+    assert threads_served[0] != threading.current_thread().name
 
 
 def test_the_domains_own_error_is_raised_on_the_callers_side(remote_inventory: str) -> None:
@@ -106,7 +108,8 @@ def test_the_domains_own_error_is_raised_on_the_callers_side(remote_inventory: s
         inventory.stock_of(404, as_of=datetime.now(UTC))
 
     assert raised.value.args == (404, "no such item")
-    assert threads_served and threads_served[0] != threading.current_thread().name
+    assert threads_served
+    assert threads_served[0] != threading.current_thread().name
 
 
 def test_any_other_error_is_a_remote_service_error(remote_inventory: str) -> None:
@@ -124,14 +127,20 @@ def test_calls_within_the_domain_or_from_no_domain_stay_local(remote_inventory: 
     assert threads_served == [threading.current_thread().name] * 2
 
 
+def reserve_then_fail(item_id: int) -> None:
+    """Orders' side: a reservation, then a failure, in one atomic block."""
+    with transaction.atomic():
+        inventory.reserve(item_id, 3)
+        raise RuntimeError("the order fails after the reservation")
+
+
 def test_the_callers_transaction_no_longer_undoes_the_call(remote_inventory: str) -> None:
     """What the extraction report predicts for orders.place_order: the reservation in
     its atomic block survives the order's failure once inventory is remote."""
     item = Item.objects.create(name="pen", stock=10)
 
-    with calls.in_domain("orders"), pytest.raises(RuntimeError), transaction.atomic():
-        inventory.reserve(item.pk, 3)
-        raise RuntimeError("the order fails after the reservation")
+    with calls.in_domain("orders"), pytest.raises(RuntimeError, match="the order fails"):
+        reserve_then_fail(item.pk)
 
     assert Item.objects.get(pk=item.pk).stock == 7
 
@@ -139,9 +148,8 @@ def test_the_callers_transaction_no_longer_undoes_the_call(remote_inventory: str
 def test_without_the_rehearsal_the_transaction_undoes_it() -> None:
     item = Item.objects.create(name="pen", stock=10)
 
-    with calls.in_domain("orders"), pytest.raises(RuntimeError), transaction.atomic():
-        inventory.reserve(item.pk, 3)
-        raise RuntimeError("the order fails after the reservation")
+    with calls.in_domain("orders"), pytest.raises(RuntimeError, match="the order fails"):
+        reserve_then_fail(item.pk)
 
     assert Item.objects.get(pk=item.pk).stock == 10
 

@@ -106,7 +106,7 @@ def test_a_request_into_orders_calling_inventory_is_attributed_to_both(
             "modulith.domain": "orders",
         }
     ] * 2
-    assert all(span.parent and span.parent.span_id == request.context.span_id for span in calls_made)
+    assert {span.parent.span_id for span in calls_made if span.parent} == {request.context.span_id}
     # Within inventory, reserve calls models_stock: the same domain, no span.
     assert not [span for span in spans if "models_stock" in span.name]
 
@@ -130,8 +130,9 @@ def test_a_request_into_orders_calling_inventory_is_attributed_to_both(
     }
     (task,) = [span for span in spans if span.name.startswith("task ")]
     assert attributes(task) == {"code.function": "modulith.events.delivery.deliver_publications"}
-    assert handled.parent and handled.parent.span_id == task.context.span_id
-    assert CHARGED == [response.json()["order"]]
+    assert handled.parent
+    assert handled.parent.span_id == task.context.span_id
+    assert [response.json()["order"]] == CHARGED
 
 
 def test_metrics_count_crossings_and_time_requests_tasks_handlers_and_lag(
@@ -182,7 +183,10 @@ def test_calls_from_code_of_no_domain_or_the_same_domain_are_not_crossings(
     with calls.in_domain("inventory"):
         inventory.reserve(item.pk, 1)
 
-    assert not [span for span in collected.finished() if "modulith.callee.domain" in attributes(span)]
+    crossings = [
+        span for span in collected.finished() if "modulith.callee.domain" in attributes(span)
+    ]
+    assert not crossings
 
 
 def test_services_are_wrapped_however_they_are_imported() -> None:
@@ -199,9 +203,9 @@ def test_log_records_carry_the_active_trace_id(
     from opentelemetry import trace
 
     assert telemetry.active is not None
-    with caplog.at_level(logging.INFO):
-        with telemetry.active.tracer.start_as_current_span("work") as span:
-            logging.getLogger("test").info("inside")
+    tracer = telemetry.active.tracer
+    with caplog.at_level(logging.INFO), tracer.start_as_current_span("work") as span:
+        logging.getLogger("test").info("inside")
     (record,) = [record for record in caplog.records if record.getMessage() == "inside"]
     assert record.otelTraceID == trace.format_trace_id(span.get_span_context().trace_id)  # type: ignore[attr-defined]
 
