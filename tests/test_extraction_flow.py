@@ -100,7 +100,7 @@ def open_payment(event: OrderPlaced) -> None:
     Payment.objects.get_or_create(name=f"order {event.order_id}")
 '''
 
-ORDERS_TEST = '''import pytest
+ORDERS_TEST = """import pytest
 
 from apps.inventory import services as inventory
 from apps.orders import services
@@ -124,7 +124,7 @@ def test_a_rejected_order_holds_no_stock() -> None:
         services.place_order(sku="pen", quantity=1000)
 
     assert inventory.reserved("pen") == 0
-'''
+"""
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -181,10 +181,8 @@ def test_the_report_predicts_what_the_rehearsal_breaks(
         run([str(installed / ".venv" / "bin" / check[0]), *check[1:]], cwd=project, env=env)
     run([python, "manage.py", "check_boundaries"], cwd=project, env=env)
 
-    report = json.loads(
-        run([python, "manage.py", "extraction_report", "inventory", "--format", "json"],
-            cwd=project, env=env).stdout  # fmt: skip
-    )
+    command = [python, "manage.py", "extraction_report", "inventory", "--format", "json"]
+    report = json.loads(run(command, cwd=project, env=env).stdout)
 
     assert report["inbound_calls"] == [
         {
@@ -214,8 +212,8 @@ def test_the_report_predicts_what_the_rehearsal_breaks(
 
     assert rehearsed.returncode == 1, rehearsed.stdout + rehearsed.stderr
     failed = re.findall(r"^FAILED (\S+)", rehearsed.stdout, re.M)
-    assert failed == [
-        "apps/orders/tests/test_placing.py::test_a_rejected_order_holds_no_stock"
-    ], rehearsed.stdout
+    assert failed == ["apps/orders/tests/test_placing.py::test_a_rejected_order_holds_no_stock"], (
+        rehearsed.stdout
+    )
     # The reservation, made in inventory's own transaction, outlived orders' rollback.
     assert "assert 1000 == 0" in rehearsed.stdout, rehearsed.stdout
