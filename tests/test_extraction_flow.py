@@ -31,6 +31,9 @@ class Reservation(models.Model):
 
     sku = models.CharField(max_length=50)
     quantity = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.sku}"
 '''
 
 INVENTORY_SERVICES = '''
