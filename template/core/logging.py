@@ -1,10 +1,10 @@
 """One structured line per request, and the request's id on every line logged meanwhile.
 
 `RequestLogMiddleware` gives each request an id (the proxy's `X-Request-ID` when it is
-a plausible one, else the id of the request's trace when telemetry is on, else a new
-one), returns it in `X-Request-ID`, and logs one line `request` with method, route,
-status, duration and user id. A proxy's id is put on the request's span, so either
-way a log line leads to its trace (docs/telemetry.md). `RequestIdFilter` puts
+a plausible one, else a new one), returns it in `X-Request-ID`, and logs one line
+`request` with method, route, status, duration and user id. The id stays in the
+request's `X-Request-ID` header, where telemetry puts it on the request's trace
+(docs/telemetry.md). `RequestIdFilter` puts
 the id on every record logged while the request runs, application lines included.
 With DJANGO_LOG_FORMAT=json (production's default) `JsonFormatter` writes each record
 as one JSON object, its `extra` fields included.
@@ -20,7 +20,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.http import HttpRequest, HttpResponse
-from opentelemetry import trace
 
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 logger = logging.getLogger("request")
@@ -53,21 +52,14 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str)
 
 
-def new_request_id() -> str:
-    """The id of the active trace (telemetry on), else a random one of the same form."""
-    context = trace.get_current_span().get_span_context()
-    return trace.format_trace_id(context.trace_id) if context.is_valid else uuid.uuid4().hex
-
-
 class RequestLogMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         sent = request.headers.get("X-Request-ID", "")
-        current = sent if PLAUSIBLE_ID.fullmatch(sent) else new_request_id()
-        if current == sent:
-            trace.get_current_span().set_attribute("http.request.header.x-request-id", [sent])
+        current = sent if PLAUSIBLE_ID.fullmatch(sent) else uuid.uuid4().hex
+        request.META["HTTP_X_REQUEST_ID"] = current
         token = request_id.set(current)
         started = time.perf_counter()
         try:

@@ -11,6 +11,7 @@ exporting over OTLP/HTTP unless the variables say otherwise, then `install()`s.
 import os
 
 from django.conf import settings
+from django.http import HttpRequest
 from opentelemetry import metrics, trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
@@ -19,6 +20,7 @@ import modulith.telemetry
 from modulith.calls import add_layer, current_domain, remove_layer
 from modulith.telemetry import DOMAIN, SCOPE, Instruments, requested
 
+REQUEST_ID = "http.request.header.x-request-id"
 # What the distro would choose, but over OTLP/HTTP: the exporter this package ships.
 DEFAULTS = {
     "OTEL_TRACES_EXPORTER": "otlp",
@@ -38,6 +40,23 @@ class DomainSpanProcessor(SpanProcessor):
 
     def on_end(self, span: ReadableSpan) -> None:
         pass
+
+
+def request_span_position() -> int:
+    """Where the request's span starts in MIDDLEWARE: first, or just after the middleware
+    MODULITH_TELEMETRY_AFTER names (one that answers health probes, say: OpenTelemetry's
+    middleware reads the Host header, which a probe's need not match)."""
+    after = getattr(settings, "MODULITH_TELEMETRY_AFTER", None)
+    middleware = list(settings.MIDDLEWARE)
+    return middleware.index(after) + 1 if after in middleware else 0
+
+
+def link_request_id(span: Span, request: HttpRequest) -> None:
+    """Put the request's id (X-Request-ID, as the project's request log sets it) on its
+    span: a log line's id finds its trace."""
+    request_id = request.META.get("HTTP_X_REQUEST_ID")
+    if request_id and span.is_recording():
+        span.set_attribute(REQUEST_ID, [str(request_id)])
 
 
 def configure() -> None:
@@ -68,13 +87,18 @@ def install(
     if isinstance(tracer_provider, TracerProvider):
         tracer_provider.add_span_processor(DomainSpanProcessor())
     providers = {"tracer_provider": tracer_provider, "meter_provider": meter_provider}
-    DjangoInstrumentor().instrument(**providers)
+    DjangoInstrumentor().instrument(
+        **providers, middleware_position=request_span_position(), request_hook=link_request_id
+    )
     PsycopgInstrumentor().instrument(**providers)
     SQLite3Instrumentor().instrument(**providers)
     # Trace and span ids on every log record (otelTraceID, otelSpanID): the JSON lines
     # carry them; the line format is the project's own.
     LoggingInstrumentor().instrument(
-        tracer_provider=tracer_provider, set_logging_format=False, inject_trace_context=True
+        tracer_provider=tracer_provider,
+        set_logging_format=False,
+        inject_trace_context=True,
+        enable_log_auto_instrumentation=False,
     )
     if getattr(settings, "MODULITH_WORKER", "none") == "celery":
         from opentelemetry.instrumentation.celery import CeleryInstrumentor
