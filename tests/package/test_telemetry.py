@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.db import connection
 from django.test import Client, override_settings
 from opentelemetry.sdk.metrics import MeterProvider
@@ -218,3 +219,27 @@ def test_with_no_otel_variable_nothing_is_installed(monkeypatch: pytest.MonkeyPa
     assert telemetry.active is None
     assert telemetry.requested({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"})
     assert not telemetry.requested({"OTEL_SERVICE_NAME": "shop", "OTEL_SDK_DISABLED": "true"})
+
+
+def test_the_request_id_is_put_on_the_request_span(collected: Collected) -> None:
+    Client().get("/checkout/?item=1", HTTP_X_REQUEST_ID="req-12345678")
+
+    (request,) = [span for span in collected.finished() if span.name.startswith("GET")]
+    assert attributes(request)["http.request.header.x-request-id"] == ("req-12345678",)
+
+
+def test_the_request_span_starts_after_the_middleware_named() -> None:
+    probes = "django.middleware.common.CommonMiddleware"
+    with override_settings(MIDDLEWARE=[probes, "modulith.middleware.DomainMiddleware"]):
+        with override_settings(MODULITH_TELEMETRY_AFTER=probes):
+            install(TracerProvider(), MeterProvider())
+            try:
+                assert settings.MIDDLEWARE[0] == probes
+                assert "opentelemetry" in settings.MIDDLEWARE[1]
+            finally:
+                uninstall()
+        install(TracerProvider(), MeterProvider())
+        try:
+            assert "opentelemetry" in settings.MIDDLEWARE[0]
+        finally:
+            uninstall()
