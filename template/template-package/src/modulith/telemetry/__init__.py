@@ -30,7 +30,7 @@ from django.utils import timezone
 from opentelemetry.metrics import Counter, Histogram
 from opentelemetry.trace import Tracer
 
-from modulith.calls import ServiceCall, current_domain, in_domain, owner_of
+from modulith.calls import ServiceCall, in_domain, owner_of
 
 DOMAIN = "modulith.domain"
 CALLER = "modulith.caller.domain"
@@ -128,6 +128,3 @@ def handling_event(
                 yield
         finally:
             active.handler_duration.record(time.perf_counter() - started, attributes)
-
-
-__all__ = ["Instruments", "current_domain", "handling_event", "mark_request", "running_task"]
