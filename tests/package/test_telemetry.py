@@ -248,3 +248,24 @@ def test_the_request_span_starts_after_the_middleware_named() -> None:
             assert "opentelemetry" in settings.MIDDLEWARE[0]
         finally:
             uninstall()
+
+
+def test_a_task_runs_as_its_domains_code(collected: Collected) -> None:
+    from apps.orders.tasks import archive_order
+    from modulith.worker import enqueue
+
+    enqueue(archive_order, 7)
+
+    spans = collected.finished()
+    (task,) = [span for span in spans if span.name.startswith("task ")]
+    assert task.name == "task apps.orders.tasks.archive_order"
+    assert attributes(task) == {
+        "modulith.domain": "orders",
+        "code.function": "apps.orders.tasks.archive_order",
+    }
+    queries = [span for span in spans if "db.system" in attributes(span)]
+    assert queries
+    assert {attributes(span)["modulith.domain"] for span in queries} == {"orders"}
+    assert collected.points("modulith.task.duration") == {
+        (("code.function", "apps.orders.tasks.archive_order"), ("modulith.domain", "orders")): 1
+    }
