@@ -11,11 +11,11 @@ benchmarks/app.py does) against one fresh database of `--rows` orders:
 
 then measures requests per second of `/health/` and of the first page of
 `GET /api/orders/`, `--requests` requests from `--clients` clients per endpoint,
-taking turns between the three for `--rounds` rounds, and prints the medians and
-each one's ratio to the reference.
+taking turns between the three (in a rotating order) for `--rounds` rounds, and
+prints the medians and the median of each round's ratio to the reference.
 
-    uv run python benchmarks/telemetry.py [--requests 2000] [--clients 4] [--rows 10000]
-                                          [--rounds 3] [--project PATH]
+    uv run python benchmarks/telemetry.py [--requests 1000] [--clients 4] [--rows 10000]
+                                          [--rounds 9] [--project PATH]
 """
 
 import argparse
@@ -75,10 +75,10 @@ def server(project: Path, env: dict[str, str], log: Path) -> Iterator[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=2000, help="per endpoint and turn")
+    parser.add_argument("--requests", type=int, default=1000, help="per endpoint and turn")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
     parser.add_argument("--rows", type=int, default=10_000, help="orders in the table")
-    parser.add_argument("--rounds", type=int, default=3, help="turns of each variant")
+    parser.add_argument("--rounds", type=int, default=9, help="turns of each variant")
     parser.add_argument("--project", type=Path, help="an installed project (default: generate)")
     args = parser.parse_args()
 
@@ -109,21 +109,35 @@ def main() -> None:
                 name: servers.enter_context(server(project, variant, Path(scratch) / f"{name}.log"))
                 for name, variant in variants.items()
             }
-            for _ in range(args.rounds):
+            names = list(bases)
+            for turn in range(args.rounds):
+                order = names[turn % 3 :] + names[: turn % 3]  # no variant always goes first
                 for endpoint, path in ENDPOINTS.items():
-                    for name, base in bases.items():
-                        send = partial(request, base + path, token)
+                    for name in order:
+                        send = partial(request, bases[name] + path, token)
                         per_second, _, _ = load(send, args.requests, args.clients)
                         figures.setdefault((endpoint, name), []).append(per_second)
-        print(f"{args.rows} orders, {args.requests} requests x {args.rounds} rounds per "
-              f"endpoint and variant, {args.clients} clients; median requests/s")  # fmt: skip
-        print(f"{'endpoint':<32}" + "".join(f"{name:>12}" for name in variants)
-              + f"{'off/unhooked':>14}{'on/unhooked':>13}")  # fmt: skip
-        for endpoint in ENDPOINTS:
-            medians = {name: statistics.median(figures[endpoint, name]) for name in variants}
-            print(f"{endpoint:<32}" + "".join(f"{medians[n]:>12.1f}" for n in variants)
-                  + f"{medians['off'] / medians['unhooked']:>14.3f}"
-                  + f"{medians['on'] / medians['unhooked']:>13.3f}", flush=True)  # fmt: skip
+        report(figures, args)
+
+
+def report(figures: dict[tuple[str, str], list[float]], args: argparse.Namespace) -> None:
+    """Median requests/s of each variant, and the median of each round's ratio to the
+    reference (rounds pair the variants in time, so a slow minute slows all three)."""
+    print(f"{args.rows} orders, {args.requests} requests x {args.rounds} rounds per "
+          f"endpoint and variant, {args.clients} clients; medians")  # fmt: skip
+    print(f"{'endpoint':<32}{'unhooked':>10}{'off':>10}{'on':>10}"
+          f"{'off/unhooked':>14}{'on/unhooked':>13}")  # fmt: skip
+    for endpoint in ENDPOINTS:
+        reference = figures[endpoint, "unhooked"]
+        medians = [statistics.median(figures[endpoint, name]) for name in ("unhooked", "off", "on")]
+        ratios = [
+            statistics.median(
+                a / b for a, b in zip(figures[endpoint, name], reference, strict=True)
+            )
+            for name in ("off", "on")
+        ]
+        print(f"{endpoint:<32}" + "".join(f"{median:>10.1f}" for median in medians)
+              + f"{ratios[0]:>14.3f}{ratios[1]:>13.3f}", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
