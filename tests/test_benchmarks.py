@@ -21,6 +21,7 @@ SMOKE_RUNS = {
     "app.py": "test_benchmarks.py",
     "boundaries.py": "test_benchmarks.py",
     "extraction.py": "test_benchmarks.py",
+    "telemetry.py": "test_benchmarks.py",
     "updates.py": "test_update.py",
 }
 
@@ -87,3 +88,23 @@ def test_app_benchmark_runs_at_its_smallest_size(
     for figure in ("GET /health/", "(first page)", "POST /api/orders/", "(wrong password)"):
         assert figure in result.stdout
     assert "drained 5 pending publications with django-q2" in result.stdout
+
+
+def test_telemetry_benchmark_runs_at_its_smallest_size(
+    render: Render, install: Callable[[Path], Path], postgres_admin: str
+) -> None:
+    project = install(render({}))
+    sizes = ["--requests", "5", "--clients", "2", "--rows", "10", "--rounds", "1"]
+
+    result = run(
+        [sys.executable, str(TEMPLATE_ROOT / "benchmarks" / "telemetry.py"), "--project",
+         str(project), *sizes],
+        cwd=TEMPLATE_ROOT,
+    )  # fmt: skip
+
+    print(result.stdout)
+    for endpoint in ("GET /health/", "GET /api/orders/ (first page)"):
+        (row,) = [line for line in result.stdout.splitlines() if line.startswith(endpoint)]
+        assert re.fullmatch(
+            rf"{re.escape(endpoint)}\s+(\d+\.\d\s+){{3}}\d\.\d{{3}}\s+\d\.\d{{3}}", row
+        ), row

@@ -2,7 +2,9 @@
 
 `RequestLogMiddleware` gives each request an id (the proxy's `X-Request-ID` when it is
 a plausible one, else a new one), returns it in `X-Request-ID`, and logs one line
-`request` with method, route, status, duration and user id. `RequestIdFilter` puts
+`request` with method, route, status, duration and user id. The id stays in the
+request's `X-Request-ID` header, where telemetry puts it on the request's trace
+(docs/telemetry.md). `RequestIdFilter` puts
 the id on every record logged while the request runs, application lines included.
 With DJANGO_LOG_FORMAT=json (production's default) `JsonFormatter` writes each record
 as one JSON object, its `extra` fields included.
@@ -57,6 +59,7 @@ class RequestLogMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         sent = request.headers.get("X-Request-ID", "")
         current = sent if PLAUSIBLE_ID.fullmatch(sent) else uuid.uuid4().hex
+        request.META["HTTP_X_REQUEST_ID"] = current
         token = request_id.set(current)
         started = time.perf_counter()
         try:

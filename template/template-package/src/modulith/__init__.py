@@ -6,6 +6,9 @@
 - `events`: domain events and their durable publication registry (a Django app).
 - `worker`: `enqueue`, over django-q2, Celery or no worker at all.
 - `scaffold`: a new domain's files (`manage.py startdomain`).
+- `calls`: calls into a domain's public `services`, the one place they are observed
+  (`telemetry`: OpenTelemetry spans and metrics per domain) or rerouted (`rehearsal`:
+  a domain's services behind HTTP); `middleware` names the domain owning each route.
 """
 
 __version__ = "0.2.0"

@@ -6,7 +6,12 @@ from django.core import checks
 from django.db.models.signals import post_migrate
 from django.utils.module_loading import module_has_submodule
 
+from modulith import calls, telemetry
 from modulith.domains import APPS_PACKAGE, discover_domains, project_root
+
+# Before any domain is imported (this app precedes them in INSTALLED_APPS): each
+# domain's `services` is wrapped as it is first executed, for telemetry and rehearsal.
+calls.install()
 
 
 class ModulithConfig(AppConfig):
@@ -19,6 +24,13 @@ class ModulithConfig(AppConfig):
         from modulith.boundaries.checks import check_model_relations
 
         checks.register(check_model_relations, "boundaries")
+        if telemetry.requested():  # else no provider, exporter or instrumentation
+            from modulith.telemetry.setup import configure
+
+            configure()
+        from modulith.rehearsal import follow_setting
+
+        follow_setting()
         # Event subscriptions live in each domain's `handlers` module, like admin.py.
         for domain in discover_domains(project_root()):
             package = importlib.import_module(f"{APPS_PACKAGE}.{domain}")

@@ -27,6 +27,7 @@ from modulith.events.models import EventPublication
 from modulith.events.publishing import DomainEvent
 from modulith.events.subscriptions import Subscription, subscription_named
 from modulith.json import JSON
+from modulith.telemetry import handling_event
 from modulith.worker import enqueue, waiting
 
 logger = logging.getLogger(__name__)
@@ -193,7 +194,9 @@ def run_handler(publication: EventPublication) -> None:
     subscription = subscription_named(publication.subscriber)
     if subscription is None:
         raise LookupError(f"no subscriber named {publication.subscriber} is registered")
-    subscription.handler(subscription.event_type.from_payload(publication.payload))
+    event = subscription.event_type.from_payload(publication.payload)
+    with handling_event(subscription.handler, event, publication.published_at):
+        subscription.handler(event)
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -18,6 +18,7 @@ from django.conf import settings
 
 from modulith.domains import APPS_PACKAGE, discover_domains, project_root
 from modulith.json import JSON
+from modulith.telemetry import running_task
 
 Task = Callable[..., object]
 
@@ -69,7 +70,8 @@ def run(path: str, *args: JSON) -> None:
     function = resolve_task(path)
     if function is None:
         raise LookupError(f"refusing to run {path}: not one of the project's tasks")
-    function(*args)
+    with running_task(path):
+        function(*args)
 
 
 def adapter() -> Adapter:
