@@ -155,6 +155,26 @@ def test_telemetry_sums_calls_and_database_time() -> None:
     )
 
 
+def test_telemetry_reads_the_collectors_file_of_one_export_per_line(tmp_path: Path) -> None:
+    """The observability profile's collector appends one export per line (JSON Lines):
+    the report reads that file as it is, the same as one export holding all spans."""
+    export = json.loads(TELEMETRY.read_text())
+    lines = [
+        json.dumps({"resourceSpans": [{**resource, "scopeSpans": [scope]}]})
+        for resource in export["resourceSpans"]
+        for scope in resource["scopeSpans"]
+    ]
+    assert len(lines) > 1
+    jsonl = tmp_path / "traces.jsonl"
+    jsonl.write_text("\n".join(lines) + "\n\n")
+
+    assert read_telemetry(jsonl)["resourceSpans"] == read_telemetry(TELEMETRY)["resourceSpans"]
+
+    jsonl.write_text("[1, 2]\n")
+    with pytest.raises(ValueError, match="not an OTLP JSON trace export"):
+        read_telemetry(jsonl)
+
+
 def test_the_markdown_and_json_list_the_same_call() -> None:
     report = report_of(SAMPLE, "inventory")
 

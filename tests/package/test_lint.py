@@ -44,7 +44,9 @@ def test_the_package_keeps_the_projects_ruff_rules(config: Path, command: list[s
 def test_the_package_is_strictly_typed(tmp_path: Path) -> None:
     mypy = project_pyproject()["tool"]["mypy"]
     overrides = project_pyproject()["tool"]["mypy"]["overrides"]
-    ignored = [module for o in overrides for module in o["module"] if o["ignore_missing_imports"]]
+    ignored = [
+        module for o in overrides for module in o["module"] if o.get("ignore_missing_imports")
+    ]
     config = tmp_path / "mypy.ini"
     config.write_text(
         "[mypy]\n"

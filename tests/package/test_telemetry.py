@@ -24,7 +24,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from apps.billing.handlers import CHARGED
 from apps.inventory import services as inventory
 from apps.inventory.models import Item
+from apps.orders.events import OrderPlaced
 from modulith import calls, telemetry
+from modulith.events import subscriptions
 from modulith.telemetry.setup import install, uninstall
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -268,4 +270,35 @@ def test_a_task_runs_as_its_domains_code(collected: Collected) -> None:
     assert {attributes(span)["modulith.domain"] for span in queries} == {"orders"}
     assert collected.points("modulith.task.duration") == {
         (("code.function", "apps.orders.tasks.archive_order"), ("modulith.domain", "orders")): 1
+    }
+
+
+def test_an_immediate_handler_runs_as_its_domains_code_in_a_span(
+    collected: Collected, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A handler that is not durable runs in the publisher's process once its
+    transaction commits: its span names its own domain and the publishing one."""
+    seen: list[str | None] = []
+
+    def receipt(event: OrderPlaced) -> None:
+        seen.append(calls.current_domain.get())
+
+    # As if billing's code defined it, at its module's top level.
+    receipt.__module__, receipt.__qualname__ = "apps.billing.receipts", "receipt"
+    registry = dict(subscriptions._subscriptions)
+    monkeypatch.setattr(subscriptions, "_subscriptions", registry)
+    subscriptions.subscriber(OrderPlaced)(receipt)
+    item = Item.objects.create(name="pen", stock=10)
+    collected.spans.clear()
+
+    Client().get(f"/checkout/?item={item.pk}")
+
+    assert seen == ["billing"]
+    (handled,) = [span for span in collected.finished() if span.name == "handle OrderPlaced"
+                  and attributes(span)["code.function"].endswith("receipt")]  # fmt: skip
+    assert attributes(handled) == {
+        "modulith.domain": "billing",
+        "modulith.event": "orders.OrderPlaced",
+        "modulith.event.publisher.domain": "orders",
+        "code.function": "apps.billing.receipts.receipt",
     }

@@ -467,10 +467,17 @@ def database_time(export: dict[str, object], domain: str) -> tuple[float, float]
 
 
 def read_telemetry(path: Path) -> dict[str, object]:
-    data = json.loads(path.read_text())
-    if not isinstance(data, dict):
+    """One OTLP JSON trace export, or the collector's file exporter's output: one
+    export per line (JSON Lines), read as a single export holding all their spans."""
+    text = path.read_text()
+    try:
+        exports = [json.loads(text)]
+    except json.JSONDecodeError:
+        exports = [json.loads(line) for line in text.splitlines() if line.strip()]
+    if not all(isinstance(export, dict) for export in exports):
         raise ValueError(f"{path} is not an OTLP JSON trace export.")
-    return data
+    resources = [resource for export in exports for resource in _list(export.get("resourceSpans"))]
+    return {"resourceSpans": resources}
 
 
 # Rendering

@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import logging
+from datetime import datetime
 from decimal import Decimal
 from functools import partial
 from typing import Any, Self
@@ -11,9 +12,11 @@ from uuid import UUID
 from cattrs.errors import CattrsError
 from cattrs.preconf.json import make_converter
 from django.db import transaction
+from django.utils import timezone
 
 from modulith.events.subscriptions import Subscription, subscriptions_to
 from modulith.json import JSON
+from modulith.telemetry import handling_event
 
 logger = logging.getLogger(__name__)
 
@@ -91,12 +94,13 @@ def publish(event: DomainEvent) -> None:
 
             record(event, subscription, payload)
         else:
-            transaction.on_commit(partial(_call, subscription, event), robust=True)
+            transaction.on_commit(partial(_call, subscription, event, timezone.now()), robust=True)
 
 
-def _call(subscription: Subscription, event: DomainEvent) -> None:
+def _call(subscription: Subscription, event: DomainEvent, published_at: datetime) -> None:
     try:
-        subscription.handler(event)
+        with handling_event(subscription.handler, event, published_at):
+            subscription.handler(event)
     except Exception:
         # The publisher's transaction has committed: report, do not undo it.
         logger.exception("Event handler %s failed on %s", subscription.name, event)

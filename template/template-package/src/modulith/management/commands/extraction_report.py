@@ -55,7 +55,9 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
         parser.add_argument("--output", type=Path, help="write the report here, not to stdout")
         parser.add_argument(
-            "--telemetry", type=Path, help="an OTLP JSON trace export to add observed figures"
+            "--telemetry",
+            type=Path,
+            help="an OTLP JSON trace export, or the collector's file of one per line",
         )
 
     def handle(self, *args: object, **options: object) -> None:
