@@ -302,14 +302,11 @@ def free_port() -> int:
 
 @pytest.fixture
 def server(project: Path, smtp: SmtpSink, tmp_path: Path) -> Iterator[str]:
-    """`manage.py runserver` with the local settings, its mail going to the SMTP sink."""
-    (tmp_path / "mail_to_sink.py").write_text(
-        "from config.settings.local import *  # noqa: F403\n"
-        f'EMAIL_HOST = "127.0.0.1"\nEMAIL_PORT = {smtp.port}\n'
-    )
+    """`manage.py runserver` with the local settings, its mail going to the SMTP sink
+    as docs/email.md says: EMAIL_URL names the server."""
     env = project_env(
-        DJANGO_SETTINGS_MODULE="mail_to_sink",
-        PYTHONPATH=str(tmp_path),
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
     )
     uv = ["uv", "run", "--no-sync", "python", "manage.py"]

@@ -100,8 +100,14 @@ def shop(template_clone: Path) -> Path:
 
 # Commands of the generated README that another test runs, and why not this one.
 COVERED_ELSEWHERE = {
-    "docker compose up --build": "no Docker engine here: tests/test_delivery_run.py runs "
-    "the compose file's commands, tests/test_delivery_files.py validates it",
+    "docker compose up --build": "tests/test_containers.py runs the stack as containers",
+    "docker compose --profile observability up --build": "its images come from a registry "
+    "this machine cannot reach: tests/test_observability.py checks the profile with "
+    "Compose's own parser",
+    "uv run python manage.py extraction_report orders --telemetry telemetry/traces.jsonl": (
+        "reads what that profile's collector writes: tests/package/test_extraction.py reads "
+        "such a file"
+    ),
 }
 # Programs that serve until stopped, by a word of their command line, and the line
 # each prints once it serves: such commands are started, checked, then stopped.
@@ -224,7 +230,8 @@ def test_generated_readme_commands_all_succeed(shop: Path, postgres_admin: str) 
             outputs.append(run(["bash", "-ec", command], cwd=shop, env=env, timeout=300).stdout)
 
     report = "\n".join(outputs)
-    assert len(re.findall(r"\b\d+ passed\b", report)) == 2, "tests on SQLite and PostgreSQL"
+    runs = re.findall(r"\b\d+ passed\b", report)
+    assert len(runs) == 3, "tests on SQLite, PostgreSQL, and PostgreSQL rehearsing a domain"
     assert "Domain boundaries: all rules kept." in report
     assert "Superuser created successfully." in report
     assert "System check identified no issues" in report, "check --deploy"
