@@ -344,22 +344,23 @@ def test_health_and_api_fail_within_a_bound_on_a_hung_database(
 # -- Bounded database connections -------------------------------------------------------
 
 
-def connections_to(admin_url: str, database: str) -> int:
-    """Server processes connected to `database` (this probe's own connection excluded)."""
+def connections_to(admin_url: str, database: str, other_than: int) -> int:
+    """Server processes connected to `database`, but the one whose pid is `other_than`."""
     name = database.rsplit("/", 1)[1]
     with psycopg.connect(admin_url, autocommit=True) as connection:
-        sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
-        row = connection.execute(sql, (name,)).fetchone()
+        sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> %s"
+        row = connection.execute(sql, (name, other_than)).fetchone()
     return int(row[0]) if row else 0
 
 
 @contextmanager
-def orders_locked(database: str) -> Iterator[None]:
+def orders_locked(database: str) -> Iterator[int]:
     """Every read of the orders table waits until the block ends: requests that read it
-    hold their database connection meanwhile, as slow queries do."""
+    hold their database connection meanwhile, as slow queries do. Yields the pid of the
+    connection holding the lock."""
     with psycopg.connect(database) as connection:
         connection.execute("LOCK TABLE orders_order IN ACCESS EXCLUSIVE MODE")
-        yield
+        yield connection.info.backend_pid
         connection.rollback()
 
 
@@ -380,11 +381,11 @@ def test_concurrent_slow_requests_use_at_most_the_pool_and_the_rest_get_503(
             return status, time.monotonic() - started, headers, body
 
         with ThreadPoolExecutor(max_workers=20) as clients:
-            with orders_locked(database):
+            with orders_locked(database) as locker:
                 calls = [clients.submit(list_orders, n) for n in range(20)]
                 peak, deadline = 0, time.monotonic() + POOL_TIMEOUT + 3
                 while time.monotonic() < deadline:
-                    peak = max(peak, connections_to(postgres_admin, database))
+                    peak = max(peak, connections_to(postgres_admin, database, locker))
                     time.sleep(0.1)
             answered = [call.result() for call in calls]
 
