@@ -7,6 +7,7 @@ only, as sent, and their schema pattern states the rest: no NUL character (which
 PostgreSQL cannot store) and, unless blank is allowed, one visible character.
 """
 
+from datetime import tzinfo
 from typing import Any, TypeVar
 
 from django.core.validators import RegexValidator
@@ -44,11 +45,27 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class DateTimeField(serializers.DateTimeField):
+    """DRF's, asking for the current time zone once per field instead of once per value.
+
+    DRF looks it up for every date it renders (a context-local read, not free): for a
+    page of 50 rows, over a quarter of the work of rendering it. A serializer's
+    fields are made afresh for each request, so the zone is still the request's.
+    """
+
+    def default_timezone(self) -> tzinfo | None:
+        if not hasattr(self, "_current_timezone"):
+            self._current_timezone = super().default_timezone()
+        return self._current_timezone
+
+
 class StrictModelSerializer(serializers.ModelSerializer[_M]):
-    """A ModelSerializer whose text fields are StrictCharFields."""
+    """A ModelSerializer whose text fields are StrictCharFields, and whose dates are
+    rendered with the time zone looked up once."""
 
     serializer_field_mapping = {  # noqa: RUF012  (overrides DRF's class attribute)
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,
         models.TextField: StrictCharField,
+        models.DateTimeField: DateTimeField,
     }
