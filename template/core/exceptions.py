@@ -23,7 +23,8 @@ class DatabaseUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The database is unavailable; retry later."
     default_code = "service_unavailable"
-    # Sent as Retry-After, as core/middleware.py does outside the API's views.
+    # Seconds to wait before retrying, sent as Retry-After (outside the API's views too:
+    # core/middleware.py).
     wait = 5
 
 
