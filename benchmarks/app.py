@@ -4,11 +4,12 @@ Generates a project with the default answers (or takes an installed one), starts
 as its compose file does (production settings, gunicorn with its default workers)
 against a fresh database on 127.0.0.1:5432 (user postgres), and prints:
 
-- requests per second, p50 and p99 latency for `/health/`, the first page of
-  `GET /api/orders/` over a table of `--rows` orders, `POST /api/orders/` (token
-  authentication, as programs call the API), and `GET /api/orders/` with a wrong
-  password (HTTP Basic, refused without hashing it), each for `--requests` requests
-  from `--clients` concurrent clients on this machine;
+- requests per second (also as a share of `/health/`'s in the same run), p50 and p99
+  latency for `/health/`, the first page of `GET /api/orders/` over a table of
+  `--rows` orders, `POST /api/orders/` (token authentication, as programs call the
+  API), and `GET /api/orders/` with a wrong password (HTTP Basic, refused without
+  hashing it), each for `--requests` requests from `--clients` concurrent clients on
+  this machine;
 - the time the default worker (django-q2, started with the compose file's command)
   takes to deliver a backlog of `--publications` pending durable event publications.
 
@@ -177,10 +178,13 @@ def bench_http(project: Path, env: dict[str, str], key: str, args: argparse.Name
                 f"{base}/api/orders/", wrong_password, status=401
             ),
         }
-        print(f"{'endpoint':<36}{'requests/s':>12}{'p50 ms':>10}{'p99 ms':>10}")
+        print(f"{'endpoint':<36}{'requests/s':>12}{'of /health/':>13}{'p50 ms':>10}{'p99 ms':>10}")
+        health = 0.0
         for name, send in cases.items():
             per_second, p50, p99 = load(send, args.requests, args.clients)
-            print(f"{name:<36}{per_second:>12.1f}{p50:>10.1f}{p99:>10.1f}", flush=True)
+            health = health or per_second  # the first case: /health/, the reference
+            share = f"{per_second / health:.0%}"
+            print(f"{name:<36}{per_second:>12.1f}{share:>13}{p50:>10.1f}{p99:>10.1f}", flush=True)
 
 
 SETUP = """

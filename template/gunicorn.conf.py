@@ -14,13 +14,15 @@ workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 # seconds) hold the whole server. With threads, a slow client holds one thread, and a
 # worker's main loop only hands a connection to a thread once it has data, so idle
 # connections cost nothing. 64 threads: the kernel may hand most slow clients to one
-# worker, and 50 of them must leave it threads to serve others. A thread opens a
-# database connection only to serve a request that needs one, and keeps it for
-# DJANGO_CONN_MAX_AGE: under that many concurrent requests PostgreSQL must accept
-# workers x threads of them (its default max_connections is 100): lower
-# GUNICORN_THREADS or raise max_connections to match.
+# worker, and 50 of them must leave it threads to serve others.
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "64"))
+# Threads take a PostgreSQL connection from their worker's pool for a request and give
+# it back after: at most workers x DJANGO_DB_POOL_MAX_SIZE connections (2 x 20), not
+# workers x threads, whatever the load (PostgreSQL accepts 100 by default). A request
+# that finds the pool empty for DJANGO_DB_POOL_TIMEOUT seconds is answered 503.
+# DJANGO_DB_POOL=false turns the pool off (e.g. behind PgBouncer).
+os.environ.setdefault("DJANGO_DB_POOL", "true")
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On SIGTERM (`docker compose stop`) gunicorn stops accepting, finishes the requests it
 # has, and exits; compose.yaml's stop_grace_period leaves it this long plus a margin

@@ -87,6 +87,15 @@ def test_app_benchmark_runs_at_its_smallest_size(
     print(result.stdout)
     for figure in ("GET /health/", "(first page)", "POST /api/orders/", "(wrong password)"):
         assert figure in result.stdout
+    # Requests per second, share of /health/'s, p50, p99: each endpoint against /health/.
+    rows = {
+        line[:36].strip(): line[36:].split()
+        for line in result.stdout.splitlines()
+        if line.startswith(("GET ", "POST "))
+    }
+    assert len(rows) == 4, result.stdout
+    assert rows["GET /health/"][1] == "100%"
+    assert all(re.fullmatch(r"\d+%", figures[1]) for figures in rows.values()), rows
     assert "drained 5 pending publications with django-q2" in result.stdout
 
 

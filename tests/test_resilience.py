@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import yaml
 
@@ -324,18 +325,100 @@ def test_health_and_api_fail_within_a_bound_on_a_hung_database(
             results = []
             for path, headers in [("/health/", None), ("/api/orders/", token)] * 2:
                 started = time.monotonic()
-                status, body, _ = http("GET", app.base + path, headers=headers, timeout=60)
-                results.append((path, status, body, time.monotonic() - started))
+                status, body, answer_headers = http("GET", app.base + path, None, headers, 60)
+                results.append((path, status, body, time.monotonic() - started, answer_headers))
             live = http("GET", app.base + "/health/live/", timeout=5)
         finally:
             stop(app)
 
-    for path, status, body, elapsed in results:
+    for path, status, body, elapsed, answer_headers in results:
         assert status == 503, (path, status, body)
         assert elapsed < 10, (path, elapsed)
         if path == "/health/":
             assert json.loads(body)["database"] == "unreachable"
+        else:
+            assert answer_headers.get("Retry-After") == "5", (path, answer_headers)
     assert live[0] == 200, "liveness does not depend on the database"
+
+
+# -- Bounded database connections -------------------------------------------------------
+
+
+def connections_to(admin_url: str, database: str, other_than: int) -> int:
+    """Server processes connected to `database`, but the one whose pid is `other_than`."""
+    name = database.rsplit("/", 1)[1]
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> %s"
+        row = connection.execute(sql, (name, other_than)).fetchone()
+    return int(row[0]) if row else 0
+
+
+@contextmanager
+def orders_locked(database: str) -> Iterator[int]:
+    """Every read of the orders table waits until the block ends: requests that read it
+    hold their database connection meanwhile, as slow queries do. Yields the pid of the
+    connection holding the lock."""
+    with psycopg.connect(database) as connection:
+        connection.execute("LOCK TABLE orders_order IN ACCESS EXCLUSIVE MODE")
+        yield connection.info.backend_pid
+        connection.rollback()
+
+
+POOL_TIMEOUT = 2.0
+SLOW_REQUESTS = 12
+
+
+def test_concurrent_slow_requests_use_at_most_the_pool_and_the_rest_get_503(
+    project: Path, database: str, postgres_admin: str, tmp_path: Path
+) -> None:
+    pool = {"DJANGO_DB_POOL_MAX_SIZE": "3", "DJANGO_DB_POOL_TIMEOUT": str(POOL_TIMEOUT)}
+    with running_app(project, database, tmp_path, **pool) as app:
+        most = int(app.env.get("GUNICORN_WORKERS", "2")) * 3
+        token = {"Authorization": f"Token {api_token(project, database)}"}
+
+        def list_orders(_: int) -> tuple[int, float, dict[str, str], bytes]:
+            started = time.monotonic()
+            status, body, headers = http("GET", f"{app.base}/api/orders/", None, token, 60)
+            return status, time.monotonic() - started, headers, body
+
+        with ThreadPoolExecutor(max_workers=SLOW_REQUESTS) as clients:
+            with orders_locked(database) as locker:
+                calls = [clients.submit(list_orders, n) for n in range(SLOW_REQUESTS)]
+                # Until the requests beyond the pool have their answer: the others
+                # hold their connections, waiting for the lock.
+                peak, deadline = 0, time.monotonic() + 30
+                while time.monotonic() < deadline:
+                    peak = max(peak, connections_to(postgres_admin, database, locker))
+                    if sum(call.done() for call in calls) >= SLOW_REQUESTS - most:
+                        break
+                    time.sleep(0.1)
+            answered = [call.result() for call in calls]
+
+    assert peak <= most, f"{peak} connections, more than {most} pooled"
+    waited = [answer for answer in answered if answer[0] == 503]
+    assert len(waited) >= SLOW_REQUESTS - most, [answer[:2] for answer in answered]
+    for _, elapsed, headers, body in waited:
+        assert elapsed < POOL_TIMEOUT + 3, elapsed
+        assert headers["Retry-After"] == "5"
+        assert json.loads(body)["errors"][0]["code"] == "service_unavailable"
+    served = [answer[0] for answer in answered if answer[0] != 503]
+    assert served, "the requests that had a connection are served once the lock goes"
+    assert all(status == 200 for status in served), served
+
+
+def test_the_statement_timeout_holds_for_pooled_connections(
+    project: Path, database: str, tmp_path: Path
+) -> None:
+    with running_app(project, database, tmp_path, DJANGO_DB_STATEMENT_TIMEOUT="2") as app:
+        token = {"Authorization": f"Token {api_token(project, database)}"}
+        with orders_locked(database):
+            started = time.monotonic()
+            status, body, headers = http("GET", f"{app.base}/api/orders/", None, token, 30)
+            elapsed = time.monotonic() - started
+
+    assert status == 503, body
+    assert headers["Retry-After"] == "5"
+    assert elapsed < 5, elapsed
 
 
 # -- 9. Client errors answered as such -------------------------------------------------

@@ -3,7 +3,8 @@
 drf-standardized-errors turns every exception a view raises into its error format;
 anything it does not know becomes a 500 with a traceback in the log. These are known:
 a body over DATA_UPLOAD_MAX_MEMORY_SIZE (413), JSON nested too deep to parse (400),
-and a database that cannot be reached (503, retry later).
+and a database that cannot be reached or has no free connection in the pool (503,
+retry later).
 """
 
 from django.core.exceptions import RequestDataTooBig
@@ -22,6 +23,9 @@ class DatabaseUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The database is unavailable; retry later."
     default_code = "service_unavailable"
+    # Seconds to wait before retrying, sent as Retry-After (outside the API's views too:
+    # core/middleware.py).
+    wait = 5
 
 
 class ClientAwareExceptionHandler(ExceptionHandler):

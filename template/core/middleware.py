@@ -8,6 +8,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework.exceptions import Throttled
 
+from core.exceptions import DatabaseUnavailable
 from core.views import health, liveness
 
 HEALTH_PATH = "/health/"
@@ -68,15 +69,15 @@ class DatabaseUnavailableMiddleware:
                 "type": "server_error",
                 "errors": [
                     {
-                        "code": "service_unavailable",
-                        "detail": "The database is unavailable; retry later.",
+                        "code": DatabaseUnavailable.default_code,
+                        "detail": DatabaseUnavailable.default_detail,
                         "attr": None,
                     }
                 ],
             },
             status=503,
         )
-        response["Retry-After"] = "5"
+        response["Retry-After"] = str(DatabaseUnavailable.wait)
         return response
 
 

@@ -7,6 +7,7 @@ only, as sent, and their schema pattern states the rest: no NUL character (which
 PostgreSQL cannot store) and, unless blank is allowed, one visible character.
 """
 
+from datetime import tzinfo
 from typing import Any, TypeVar
 
 from django.core.validators import RegexValidator
@@ -44,11 +45,55 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class DateTimeField(serializers.DateTimeField):
+    """DRF's, asking for the current time zone once per field instead of once per value.
+
+    DRF looks it up for every date it renders (a context-local read, not free): for a
+    page of 50 rows, over a quarter of the work of rendering it. A serializer's
+    fields are made afresh for each request, so the zone is still the request's.
+    """
+
+    def default_timezone(self) -> tzinfo | None:
+        if not hasattr(self, "_current_timezone"):
+            self._current_timezone = super().default_timezone()
+        return self._current_timezone
+
+
 class StrictModelSerializer(serializers.ModelSerializer[_M]):
-    """A ModelSerializer whose text fields are StrictCharFields."""
+    """A ModelSerializer whose text fields are StrictCharFields, and whose dates are
+    rendered with the time zone looked up once."""
 
     serializer_field_mapping = {  # noqa: RUF012  (overrides DRF's class attribute)
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,
         models.TextField: StrictCharField,
+        models.DateTimeField: DateTimeField,
     }
+
+
+class RowListSerializer(serializers.ListSerializer):  # type: ignore[type-arg]
+    """Renders a page of rows (dicts from `QuerySet.values()`) with the child's fields.
+
+    DRF renders each item through the child serializer, which for every item walks its
+    fields again and finds each value through its generic lookup (attributes, keys,
+    callables, dotted paths). A row holds each field's value under the field's source,
+    so here the fields are walked once per page and a value is read by its key; each
+    field renders it as in DRF. A quarter less work for a page of 50 rows; written
+    here because no maintained library does this for DRF serializers. Anything but
+    rows of plain sources (a model instance, a `Data` snapshot) is rendered as DRF does.
+    """
+
+    child: serializers.Serializer[Any]
+
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        rows = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
+        fields = {name: field for name, field in self.child.fields.items() if not field.write_only}
+        if not all(isinstance(row, dict) for row in rows) or any(
+            len(field.source_attrs) != 1 for field in fields.values()
+        ):
+            return super().to_representation(rows)
+        columns = [(name, field.source, field.to_representation) for name, field in fields.items()]
+        return [
+            {name: None if row[key] is None else render(row[key]) for name, key, render in columns}
+            for row in rows
+        ]

@@ -10,7 +10,12 @@ DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+if "pool" not in DATABASES["default"].get("OPTIONS", {}):
+    # Outside the web server's pool (config/settings/base.py), a thread keeps its
+    # connection for DJANGO_CONN_MAX_AGE seconds between requests and tasks.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+# A kept connection (or a pooled one) is checked before use: one the database closed
+# meanwhile is replaced, not handed to a request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 STORAGES["staticfiles"] = {
