@@ -44,9 +44,14 @@ def compose_at(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], str]
     return _compose_at
 
 
-def config(binary: str, project: Path) -> subprocess.CompletedProcess[str]:
+def config(
+    binary: str, project: Path, *args: str, profile: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`docker compose config` of the project's compose file, with a profile if given:
+    `--quiet` unless `args` ask for something (`--services`) to be printed."""
+    profiles = ["--profile", profile] if profile else []
     return subprocess.run(
-        [binary, "-f", "compose.yaml", "config", "--quiet"],
+        [binary, "-f", "compose.yaml", *profiles, "config", *(args or ["--quiet"])],
         cwd=project,
         env=project_env(DJANGO_SECRET_KEY="only-parsed-here"),
         capture_output=True,

@@ -7,7 +7,6 @@ is parsed, not run.
 """
 
 import json
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,23 +15,15 @@ import yaml
 
 from tests.conftest import Render
 from tests.helpers import project_env, run
-from tests.test_compose_minimum import MINIMUM, ON_PYPI, compose_at
+from tests.test_compose_minimum import MINIMUM, ON_PYPI, compose_at, config
 
 __all__ = ["compose_at"]  # the fixture, shared with the minimum-version tests
 
 OBSERVABILITY = {"otel-collector", "jaeger"}
 
 
-def services(binary: str, project: Path, *profile: str) -> set[str]:
-    result = subprocess.run(
-        [binary, "-f", "compose.yaml", *profile, "config", "--services"],
-        cwd=project,
-        env=project_env(DJANGO_SECRET_KEY="only-parsed-here"),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+def services(binary: str, project: Path, profile: str | None = None) -> set[str]:
+    result = config(binary, project, "--services", profile=profile)
     assert result.returncode == 0, result.stderr
     return set(result.stdout.split())
 
@@ -48,7 +39,7 @@ def test_the_observability_profile_adds_a_collector_and_a_trace_viewer(
     project = render(answers)
 
     stack = services(binary, project)
-    observed = services(binary, project, "--profile", "observability")
+    observed = services(binary, project, "observability")
 
     assert not stack & OBSERVABILITY
     assert observed == stack | OBSERVABILITY
