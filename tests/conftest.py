@@ -1,6 +1,8 @@
 """Session fixtures: each project is rendered, and each environment installed, once."""
 
+import hashlib
 import json
+import os
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,6 +23,13 @@ Render = Callable[[dict[str, object]], Path]
 # What each render contained when Copier (and its post-copy task) finished, before
 # the deep tier installed, ran and collected anything in it.
 RENDERED_FILES: dict[Path, list[Path]] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def bytecode_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Where the commands of generated projects write bytecode (see `project_env`):
+    inside this run's temporary folder, which pytest clears in later runs."""
+    os.environ["PYTHONPYCACHEPREFIX"] = str(tmp_path_factory.mktemp("pycache"))
 
 
 @pytest.fixture(scope="session")
@@ -46,18 +55,24 @@ def render(copie_session: Copie) -> Render:
 
 
 @pytest.fixture(scope="session")
-def install() -> Callable[[Path], Path]:
-    """Install a rendered project's environment with `uv sync`, once per project.
-
-    uv's cache is shared by every project, so after the first install the others
-    take a second or two.
+def install(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Path]:
+    """Install a rendered project's environment with `uv sync`, once per set of locked
+    dependencies: projects whose `uv.lock` is the same (most answers change only the
+    domains) share one environment, which their `.venv` links to. A project is not
+    installed into its environment, so any of them can use it.
     """
-    installed: set[Path] = set()
+    environments: dict[str, Path] = {}
 
     def _install(project: Path) -> Path:
-        if project not in installed:
-            run([tool("uv"), "sync", "--python", sys.executable], cwd=project)
-            installed.add(project)
+        if (project / ".venv").exists():
+            return project
+        locked = hashlib.sha256((project / "uv.lock").read_bytes()).hexdigest()
+        if locked not in environments:
+            environment = tmp_path_factory.mktemp("venv")
+            env = project_env(UV_PROJECT_ENVIRONMENT=str(environment))
+            run([tool("uv"), "sync", "--python", sys.executable], cwd=project, env=env)
+            environments[locked] = environment
+        (project / ".venv").symlink_to(environments[locked], target_is_directory=True)
         return project
 
     return _install

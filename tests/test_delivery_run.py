@@ -424,7 +424,7 @@ def test_what_the_image_ships_runs_without_dev_dependencies(
             shutil.copy2(path, image / relative)
     venv = tmp_path / "venv"
     run([tool("uv"), "sync", "--locked", "--no-dev"], cwd=image,
-        env=project_env(UV_PROJECT_ENVIRONMENT=str(venv), UV_COMPILE_BYTECODE="0"))  # fmt: skip
+        env=project_env(UV_PROJECT_ENVIRONMENT=str(venv)))  # fmt: skip
     python = str(venv / "bin" / "python")
     env = production_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
 
