@@ -66,8 +66,9 @@ def committed(project: Path) -> Path:
 Step = tuple[str, str, Mapping[str, str]]  # name, shell command, the step's own variables
 
 
-def run_ci_commands(steps: list[Step], project: Path, env: dict[str, str]) -> list[str]:
-    """Run each step in order as the CI runner would; return their names."""
+def run_ci_commands(steps: list[Step], project: Path, env: dict[str, str]) -> str:
+    """Run each step in order as the CI runner would; return what they printed."""
+    printed = []
     for name, command, step_env in steps:
         result = run(
             ["bash", "-eo", "pipefail", "-c", command],
@@ -78,7 +79,8 @@ def run_ci_commands(steps: list[Step], project: Path, env: dict[str, str]) -> li
         assert result.returncode == 0, (
             f"CI step '{name}' failed: {command}\n{result.stdout}\n{result.stderr}"
         )
-    return [name for name, _, _ in steps]
+        printed.append(result.stdout + result.stderr)
+    return "\n".join(printed)
 
 
 def test_github_workflow_steps_pass_in_order(
@@ -95,7 +97,7 @@ def test_github_workflow_steps_pass_in_order(
         commands.append((step["name"], step["run"], step.get("env", {})))
     env = project_env(**{**job["env"], "DATABASE_URL": postgres_database})
 
-    ran = run_ci_commands(commands, project, env)
+    run_ci_commands(commands, project, env)
 
     print(f"Not run here (they set up the runner or need a Docker engine): {skipped}")
     assert skipped == [
@@ -106,7 +108,7 @@ def test_github_workflow_steps_pass_in_order(
         "docker/setup-buildx-action@v3",
         "Build the image",
     ]
-    assert ran == [
+    assert [name for name, _, _ in commands] == [
         "Install dependencies",
         "No conflict markers or rejected hunks",
         "Lint",
@@ -120,15 +122,36 @@ def test_github_workflow_steps_pass_in_order(
 
 
 def test_gitlab_check_job_passes(
-    render: Render, install: Callable[[Path], Path], postgres_database: str
+    render: Render, install: Callable[[Path], Path], postgres_database: str, tmp_path: Path
 ) -> None:
-    project = committed(install(render(SCENARIOS["gitlab-ci"])))
+    """The check job runs what the GitHub workflow runs, which the test above runs on a
+    project that differs only in its CI files; here run the commands that differ: on a
+    merge request, only the tests of the domains it reaches, and the deployment check."""
+    installed = install(render(SCENARIOS["gitlab-ci"]))
+    project = writable_copy(installed, tmp_path / "project")
+    (project / ".venv").symlink_to((installed / ".venv").resolve(), target_is_directory=True)
     job = yaml.safe_load((project / ".gitlab-ci.yml").read_text())["check"]
+    github = yaml.safe_load((render({}) / ".github/workflows/ci.yml").read_text())
+    run_by_github = {step["run"] for step in github["jobs"]["ci"]["steps"] if "run" in step}
+    commit = ["git", "-c", "user.name=CI", "-c", "user.email=ci@example.com", "commit", "-qam"]
+    run(["git", "add", "--all"], cwd=committed(project))
+    run([*commit, "Main"], cwd=project)
+    base = run(["git", "rev-parse", "HEAD"], cwd=project).stdout.strip()
+    with (project / "apps" / "payments" / "services.py").open("a") as services:
+        services.write("# A merge request's change.\n")
+    run([*commit, "A merge request"], cwd=project)
     env = project_env(**{**job["variables"], "DATABASE_URL": postgres_database})
     env.pop("UV_CACHE_DIR")  # the job caches uv's downloads in the checkout; not here
+    env["CI_MERGE_REQUEST_DIFF_BASE_SHA"] = base
 
-    commands = [(command.split(" ")[2], command, {}) for command in job["script"]]
-    assert len(run_ci_commands(commands, project, env)) == 9
+    commands = [(c, c, {}) for c in job["script"] if c not in run_by_github]
+
+    assert len(job["script"]) == 9
+    assert len(commands) == 2
+    assert "modulith.architecture.affected" in commands[0][1]
+    assert "check --deploy" in commands[1][1]
+    output = run_ci_commands(commands, project, env)
+    assert "Running the tests of 1 of 4 domains:\n  payments  changed: " in output, output
 
 
 def test_redis_cache_is_used_when_chosen(
