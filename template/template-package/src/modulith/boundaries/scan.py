@@ -37,7 +37,7 @@ CACHE_FILE = ".boundaries_cache"
 PARALLEL_FROM = 300  # files to parse before a process per core pays for its start
 BATCH = 16  # files a reading process takes at a time: small, so all finish together
 READ_SIZE = 1 << 16  # bytes asked for at a time: most files come in one read
-MAX_BATCHES = 2048  # their numbers, two bytes each, fit in any pipe before it is read
+MAX_BATCHES = 256  # their numbers, a byte each, fit in the smallest pipe POSIX allows
 PACKAGE_FOLDER = "template-package"  # the template's package: owned by it, not read
 # The code whose output the cache keeps: a change to any of it drops the cache whole.
 READING_CODE = ("source.py", "scan.py", "model.py", "rules.py", "cli.py", "../domains.py")
@@ -153,8 +153,8 @@ def read_all(root: str, stale: list[tuple[str, bytes]]) -> list[Entry]:
     cores: this process and a forked child per other core take small batches of files
     in turn until none is left, so a process the machine holds back takes fewer
     batches; each child sends its entries back marshalled through a pipe. The batches
-    are handed out as their numbers in a pipe: a read of two bytes takes one number
-    whole, whoever reads. Forking by hand, rather than through concurrent.futures or
+    are handed out as their numbers, a byte each, in a pipe that every process reads a
+    byte at a time. Forking by hand, rather than through concurrent.futures or
     multiprocessing, costs neither their 50 ms of imports nor pickling; where there is
     no fork (Windows) or threads run (fork would copy their locks), everything is read
     here."""
@@ -165,7 +165,7 @@ def read_all(root: str, stale: list[tuple[str, bytes]]) -> list[Entry]:
     size = max(BATCH, len(stale) // MAX_BATCHES + 1)
     batches = [stale[start : start + size] for start in range(0, len(stale), size)]
     numbers, handing_out = os.pipe()
-    os.write(handing_out, b"".join(n.to_bytes(2, "big") for n in range(len(batches))))
+    os.write(handing_out, bytes(range(len(batches))))
     os.close(handing_out)  # an empty pipe then reads as its end: no batch left
     children = [fork_reader(root, batches, numbers) for _ in range(workers - 1)]
     read = read_batches(root, batches, numbers)
@@ -193,9 +193,8 @@ def read_batches(
 ) -> dict[int, list[Entry]]:
     """The entries of every batch this process takes from the pipe of batch numbers."""
     read = {}
-    while number := os.read(numbers, 2):
-        batch = int.from_bytes(number, "big")
-        read[batch] = [read_file(root, item) for item in batches[batch]]
+    while number := os.read(numbers, 1):
+        read[number[0]] = [read_file(root, item) for item in batches[number[0]]]
     return read
 
 
