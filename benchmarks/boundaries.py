@@ -13,8 +13,11 @@ the tools' caches (the boundary check's own cache included), the tools taking tu
 once with bytecode written as in a developer's environment and once with
 PYTHONDONTWRITEBYTECODE=1 as in many CI images. "no cache" runs the check with
 `--no-cache`, as a first run or a CI job without a restored cache does. The two
-ratios against tach are printed: the check without its cache (the goal: at most 1.2)
-and with it (at most 0.5). Last, the share of `manage.py check`'s time that the
+ratios of wall time against tach are printed: the check without its cache (the goal:
+at most 1.2) and with it (at most 0.5); then the ratio of CPU time without the cache,
+and the machine's load (its 1-minute average). The check reads on every core and tach
+mostly on one, so on a busy machine, where no core is free, the wall ratio drifts
+towards the CPU ratio. Last, the share of `manage.py check`'s time that the
 boundary system check (modulith.boundaries.checks) takes (the goal: under 5%). Every
 tool must pass on the generated project, so a broken configuration stops the script
 instead of timing it. Then, in the smallest project, a generated module of 1 MB and
@@ -35,6 +38,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from copier import run_copy
 
@@ -100,20 +104,42 @@ def write_plain_importlinter(project: Path, depends_on: dict[str, list[str]]) ->
     )
 
 
+class Timing(NamedTuple):
+    """Median seconds of a command: wall time, and CPU time (user and system, its
+    child processes included) as a busy machine cannot stretch it."""
+
+    wall: float
+    cpu: float
+
+
 def median_seconds(
     tools: dict[str, list[str]], cwd: Path, env: dict[str, str], runs: int
-) -> dict[str, float]:
-    """Median wall time of each command; the commands take turns, so a load that comes
+) -> dict[str, Timing]:
+    """Median times of each command; the commands take turns, so a load that comes
     and goes on a shared machine weighs on all of them alike."""
     for command in tools.values():
         check(command, cwd, env)  # warm-up, and proof that the tool passes
-    times: dict[str, list[float]] = {name: [] for name in tools}
+    times: dict[str, list[Timing]] = {name: [] for name in tools}
     for _ in range(runs):
         for name, command in tools.items():
-            start = time.perf_counter()
-            check(command, cwd, env)
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in times.items()}
+            times[name].append(timed(command, cwd, env))
+    return {
+        name: Timing(*map(statistics.median, zip(*values, strict=True)))
+        for name, values in times.items()
+    }
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str]) -> Timing:
+    start = time.perf_counter()
+    quiet = subprocess.DEVNULL
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=quiet, stderr=quiet)
+    _, status, usage = os.wait4(process.pid, 0)  # as wait() does, with the CPU time
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        check(command, cwd, env)  # shows the tool's output
+        sys.exit(f"`{' '.join(command)}` failed once in {cwd}")
+    return Timing(wall, usage.ru_utime + usage.ru_stime)
 
 
 def check(command: list[str], cwd: Path, env: dict[str, str]) -> None:
@@ -207,7 +233,8 @@ def main() -> None:
             "plain import-linter": [lint_imports, "--no-logo", "--config", ".importlinter-plain"],
         }
         header = [
-            "domains", "bytecode", *tools, "no cache / tach", "cache / tach", "system check share"
+            "domains", "bytecode", *tools, "no cache / tach", "cache / tach",
+            "no cache / tach, CPU time", "system check share", "load",
         ]  # fmt: skip
         print(" | ".join(header))
         print(" | ".join("---:" for _ in header))
@@ -218,10 +245,13 @@ def main() -> None:
             for bytecode in ("written", "not written"):
                 variant = dict(env, PYTHONDONTWRITEBYTECODE="1") if bytecode != "written" else env
                 seconds = median_seconds(tools, project, variant, args.runs)
-                cold = seconds["check_boundaries, no cache"] / seconds["tach check"]
-                warm = seconds["check_boundaries"] / seconds["tach check"]
-                cells = [f"{s:.2f} s" for s in seconds.values()]
-                row = [str(size), bytecode, *cells, f"{cold:.2f}", f"{warm:.2f}", f"{share:.2%}"]
+                cold, tach = seconds["check_boundaries, no cache"], seconds["tach check"]
+                ratios = [cold.wall / tach.wall, seconds["check_boundaries"].wall / tach.wall]
+                ratios.append(cold.cpu / tach.cpu)
+                cells = [f"{timing.wall:.2f} s" for timing in seconds.values()]
+                figures = [f"{ratio:.2f}" for ratio in ratios]
+                load = f"{os.getloadavg()[0]:.1f}"
+                row = [str(size), bytecode, *cells, *figures, f"{share:.2%}", load]
                 print(" | ".join(row), flush=True)
         large_modules(python, Path(scratch) / f"project-{min(args.sizes)}", env)
 

@@ -49,9 +49,9 @@ def test_boundary_benchmark_prints_its_table() -> None:
         "check_boundaries, no cache",
         "tach check",
     ]
-    # One row with bytecode written and one without; then the ratios to tach.
+    # One row with bytecode written and one without; then the ratios to tach, the load.
     assert [row.split(" | ")[1] for row in rows] == ["written", "not written"]
-    figures = r"2 \| (not )?written( \| \d+\.\d\d s){5}( \| \d+\.\d\d){2} \| \d+\.\d\d%"
+    figures = r"2 \| (not )?written( \| \d+\.\d\d s){5}( \| \d+\.\d\d){3} \| \d+\.\d\d% \| \d+\.\d"
     for row in rows:
         assert re.fullmatch(figures, row), row
     # A generated module of 1 MB and of 5 MB: time, peak memory, cache size.

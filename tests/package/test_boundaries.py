@@ -924,14 +924,14 @@ def test_an_unreadable_file_and_a_folder_loop_are_findings(
     (project.root / "apps/orders/loop").symlink_to(project.root / "apps/orders")
     project.write("apps/orders/secret.py", "x = 1\n")
     project.write("apps/orders/stock.py", STOCK)
-    real_open = open
+    real_open = os.open
 
-    def guarded(path: str, *args: object, **kwargs: object) -> object:
+    def guarded(path: str, *args: int, **kwargs: int) -> int:
         if str(path).endswith("secret.py"):
             raise PermissionError(13, "Permission denied")
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(scan, "open", guarded, raising=False)
+    monkeypatch.setattr(os, "open", guarded)  # the check reads files through os.open
 
     status, report = check(project)
 

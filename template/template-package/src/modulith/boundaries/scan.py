@@ -35,6 +35,9 @@ from modulith.boundaries.source import (
 
 CACHE_FILE = ".boundaries_cache"
 PARALLEL_FROM = 300  # files to parse before a process per core pays for its start
+BATCH = 16  # files a reading process takes at a time: small, so all finish together
+READ_SIZE = 1 << 16  # bytes asked for at a time: most files come in one read
+MAX_BATCHES = 256  # their numbers, a byte each, fit in the smallest pipe POSIX allows
 PACKAGE_FOLDER = "template-package"  # the template's package: owned by it, not read
 # The code whose output the cache keeps: a change to any of it drops the cache whole.
 READING_CODE = ("source.py", "scan.py", "model.py", "rules.py", "cli.py", "../domains.py")
@@ -72,7 +75,7 @@ class Scan:
         found = {}
         for file, entry in self.entries.items():
             name = module_name(file)[0]
-            found[name] = Module(name, file, ModuleFacts(*entry[1]))
+            found[name] = Module(name, file, ModuleFacts._make(entry[1]))
         return found
 
     def save(self, verdict: Any = None) -> None:
@@ -147,20 +150,27 @@ def scan_project(root: Path, use_cache: bool = True, save: bool = True) -> Scan:
 
 def read_all(root: str, stale: list[tuple[str, bytes]]) -> list[Entry]:
     """Fresh entries for these files. Many (a first run) are shared out among the
-    cores: this process reads and parses one share, and a forked child each other
-    share, sending its entries back marshalled through a pipe. Forking by hand, rather
-    than through concurrent.futures or multiprocessing, costs neither their 50 ms of
-    imports nor pickling; where there is no fork (Windows) or threads run (fork would
-    copy their locks), everything is read here."""
+    cores: this process and a forked child per other core take small batches of files
+    in turn until none is left, so a process the machine holds back takes fewer
+    batches; each child sends its entries back marshalled through a pipe. The batches
+    are handed out as their numbers, a byte each, in a pipe that every process reads a
+    byte at a time. Forking by hand, rather than through concurrent.futures or
+    multiprocessing, costs neither their 50 ms of imports nor pickling; where there is
+    no fork (Windows) or threads run (fork would copy their locks), everything is read
+    here."""
     workers = min(os.cpu_count() or 1, len(stale) // PARALLEL_FROM + 1)
     threads = sys.modules.get("threading")
     if workers == 1 or not hasattr(os, "fork") or (threads and threads.active_count() > 1):
         return [read_file(root, item) for item in stale]
-    shares = [stale[start::workers] for start in range(workers)]
-    children = [(share, *fork_reader(root, share)) for share in shares[1:]]
-    entries: list[Entry] = [(b"", ())] * len(stale)
-    entries[0::workers] = [read_file(root, item) for item in shares[0]]
-    for start, (share, pid, pipe) in enumerate(children, start=1):
+    size = max(BATCH, len(stale) // MAX_BATCHES + 1)
+    batches = [stale[start : start + size] for start in range(0, len(stale), size)]
+    numbers, handing_out = os.pipe()
+    os.write(handing_out, bytes(range(len(batches))))
+    os.close(handing_out)  # an empty pipe then reads as its end: no batch left
+    children = [fork_reader(root, batches, numbers) for _ in range(workers - 1)]
+    read = read_batches(root, batches, numbers)
+    os.close(numbers)
+    for pid, pipe in children:
         with os.fdopen(pipe, "rb") as reader:
             payload = reader.read()
         os.waitpid(pid, 0)
@@ -168,24 +178,38 @@ def read_all(root: str, stale: list[tuple[str, bytes]]) -> list[Entry]:
             part = marshal.loads(payload)  # noqa: S302 (our own child's output)
         except (EOFError, ValueError, TypeError):
             part = None
-        if not isinstance(part, list) or len(part) != len(share):
-            part = [read_file(root, item) for item in share]  # the child failed: read it here
-        entries[start::workers] = part
-    return entries
+        if isinstance(part, dict):
+            read.update(part)
+    # A batch a failed child took is read here.
+    return [
+        entry
+        for number, batch in enumerate(batches)
+        for entry in read.get(number) or [read_file(root, item) for item in batch]
+    ]
 
 
-def fork_reader(root: str, share: list[tuple[str, bytes]]) -> tuple[int, int]:
-    """(pid, read end of its pipe) of a child that reads these files and sends their
-    entries, marshalled, down the pipe."""
+def read_batches(
+    root: str, batches: list[list[tuple[str, bytes]]], numbers: int
+) -> dict[int, list[Entry]]:
+    """The entries of every batch this process takes from the pipe of batch numbers."""
+    read = {}
+    while number := os.read(numbers, 1):
+        read[number[0]] = [read_file(root, item) for item in batches[number[0]]]
+    return read
+
+
+def fork_reader(root: str, batches: list[list[tuple[str, bytes]]], numbers: int) -> tuple[int, int]:
+    """(pid, read end of its pipe) of a child that reads the batches it takes and sends
+    their entries, marshalled, down the pipe."""
     reader, writer = os.pipe()
     pid = os.fork()
     if pid:
         os.close(writer)
         return pid, reader
-    try:  # the child: nothing but this share, then leave at once (no clean-up to run)
+    try:  # the child: nothing but its batches, then leave at once (no clean-up to run)
         os.close(reader)
         with os.fdopen(writer, "wb") as out:
-            out.write(marshal.dumps([read_file(root, item) for item in share]))
+            out.write(marshal.dumps(read_batches(root, batches, numbers)))
     finally:
         os._exit(0)
 
@@ -209,9 +233,16 @@ def read_file(root: str, item: tuple[str, bytes]) -> Entry:
 
 
 def read_bytes(path: str) -> bytes:
-    """The file's contents, read without a buffer between (cheaper on small files)."""
-    with open(path, "rb", buffering=0) as handle:
-        return handle.readall()
+    """The file's contents, read straight from its descriptor: no file object and no
+    buffer, which cost more than the reading on a project's small files."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        parts = []
+        while part := os.read(descriptor, READ_SIZE):
+            parts.append(part)
+        return b"".join(parts)
+    finally:
+        os.close(descriptor)
 
 
 def python_files(root: str) -> tuple[list[str], list[tuple[str, int, str]]]:

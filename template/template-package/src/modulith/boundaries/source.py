@@ -18,6 +18,7 @@ cache them (scan.py).
 import ast
 import bisect
 import re
+from collections.abc import Sequence
 from inspect import Parameter, Signature, _ParameterKind
 from typing import NamedTuple
 
@@ -27,6 +28,8 @@ ROOT_PACKAGES = frozenset({"apps", "core", "config"})
 RELATION_FIELDS = frozenset(
     {"ForeignKey", "OneToOneField", "ManyToManyField", "ForeignObject", "GenericRelation"}
 )
+# The options of a model's Meta that are read: the others are never evaluated.
+META_OPTIONS = frozenset({"abstract", "proxy", "db_table", "managed"})
 DECLARATIONS = frozenset({"name", "label", "depends_on", "model_relations_to", "strict"})
 # The modules of a domain whose definitions the map lists (canvas.py).
 DEFINING_MODULES = frozenset({"services", "events", "tasks", "handlers"})
@@ -147,12 +150,11 @@ def read_module(source: bytes, module: str, is_package: bool) -> ModuleFacts:
     if not source.strip():
         return EMPTY  # a package's empty `__init__.py`: a quarter of a project's files
     tree = ast.parse(source)
-    calls = any(name in source for name in CALLS_BY_NAME)
-    sql = any(name in source for name in SQL_IN_SOURCE)
+    calls = word_offsets(source, CALLS_BY_NAME)  # one search per word, also heating
+    sql = word_offsets(source, SQL_IN_SOURCE)
     queries = b"__" in source and b".objects" in source and relations_possible(source)
-    reader = _Reader(module, is_package, source, calls=calls, sql=sql, queries=queries)
-    words = [*(CALLS_BY_NAME if calls else ()), *(SQL_IN_SOURCE if sql else ())]
-    reader.heat([*words, b"__"] if queries else words)
+    reader = _Reader(module, is_package, source, calls=bool(calls), sql=bool(sql), queries=queries)
+    reader.heat_at([*calls, *sql, *(word_offsets(source, [b"__"]) if queries else ())])
     reader.module_body(tree.body)
     return reader.facts()
 
@@ -162,7 +164,7 @@ def relations_possible(source: bytes) -> bool:
     return LOOKUP_IN_SOURCE.search(source) is not None
 
 
-def word_offsets(source: bytes, words: list[bytes], boundary: bool = False) -> list[int]:
+def word_offsets(source: bytes, words: Sequence[bytes], boundary: bool = False) -> list[int]:
     """Where these words start in the source (with `boundary`: not inside a longer name
     or after a dot). Found by plain searches, fast on any file."""
     offsets = []
@@ -364,7 +366,10 @@ class _Reader:
     def heat(self, words: list[bytes], boundary: bool = False) -> None:
         """Walk the lines where these words stand too: the statements around them are
         the only ones whose expressions are walked."""
-        offsets = word_offsets(self.source, words, boundary)
+        self.heat_at(word_offsets(self.source, words, boundary))
+
+    def heat_at(self, offsets: list[int]) -> None:
+        """Walk the lines of these offsets in the source too."""
         if not offsets:
             return
         if self.newlines is None:
@@ -543,7 +548,7 @@ class _Reader:
                 meta = {
                     name: literal(value)
                     for name, value in map(assignment, statement.body)
-                    if name and value
+                    if name in META_OPTIONS and value
                 }
             field, value = assignment(statement)
             if not (field and isinstance(value, ast.Call)):
