@@ -9,14 +9,15 @@ against a fresh database on 127.0.0.1:5432 (user postgres), and prints:
   `--rows` orders, `POST /api/orders/` (token authentication, as programs call the
   API), and `GET /api/orders/` with a wrong password (HTTP Basic, refused without
   hashing it), each for `--requests` requests from `--clients` concurrent clients on
-  this machine;
+  this machine, sent in `--rounds` turns the endpoints take one after the other (so
+  that other work on the machine weighs on all of them alike);
 - the time the default worker (django-q2, started with the compose file's command)
   takes to deliver a backlog of `--publications` pending durable event publications.
 
 Every request goes to 127.0.0.1, and every loop is bounded by a count and a timeout.
 
-    uv run python benchmarks/app.py [--requests 2000] [--clients 4] [--rows 100000]
-                                    [--publications 10000] [--project PATH]
+    uv run python benchmarks/app.py [--requests 2000] [--clients 4] [--rounds 5]
+                                    [--rows 100000] [--publications 10000] [--project PATH]
 """
 
 import argparse
@@ -105,16 +106,37 @@ def request(url: str, authorization: str, body: bytes | None = None, status: int
     return time.perf_counter() - started
 
 
-def load(send: Callable[[], float], requests: int, clients: int) -> tuple[float, float, float]:
-    """Requests per second, p50 and p99 in milliseconds for `requests` calls of `send`."""
-    for _ in range(min(10, requests)):
-        send()  # warm-up: connections, caches
+def load(send: Callable[[], float], requests: int, clients: int) -> tuple[float, list[float]]:
+    """Seconds taken by `requests` calls of `send` from `clients` threads, and each call's."""
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
-        latencies = sorted(pool.map(lambda _: send(), range(requests)))
-    elapsed = time.perf_counter() - started
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    return requests / elapsed, statistics.median(latencies) * 1000, p99 * 1000
+        latencies = list(pool.map(lambda _: send(), range(requests)))
+    return time.perf_counter() - started, latencies
+
+
+def load_in_turns(
+    cases: dict[str, Callable[[], float]], requests: int, clients: int, rounds: int
+) -> dict[str, tuple[float, float, float]]:
+    """Requests per second, p50 and p99 in milliseconds for each case, `requests` calls
+    each, sent in `rounds` turns taken by the cases in order: a burst of other work on
+    the machine slows every case alike instead of whichever one it falls on."""
+    spent = dict.fromkeys(cases, 0.0)
+    latencies: dict[str, list[float]] = {name: [] for name in cases}
+    for send in cases.values():
+        for _ in range(min(10, requests)):
+            send()  # warm-up: connections, caches
+    for turn in range(rounds):
+        share = requests // rounds + (turn < requests % rounds)
+        for name, send in cases.items():
+            seconds, each = load(send, share, clients)
+            spent[name] += seconds
+            latencies[name] += each
+    figures = {}
+    for name, each in latencies.items():
+        each.sort()
+        p99 = each[min(len(each) - 1, int(len(each) * 0.99))]
+        figures[name] = (len(each) / spent[name], statistics.median(each) * 1000, p99 * 1000)
+    return figures
 
 
 @contextmanager
@@ -178,13 +200,12 @@ def bench_http(project: Path, env: dict[str, str], key: str, args: argparse.Name
                 f"{base}/api/orders/", wrong_password, status=401
             ),
         }
+        figures = load_in_turns(cases, args.requests, args.clients, args.rounds)
         print(f"{'endpoint':<36}{'requests/s':>12}{'of /health/':>13}{'p50 ms':>10}{'p99 ms':>10}")
-        health = 0.0
-        for name, send in cases.items():
-            per_second, p50, p99 = load(send, args.requests, args.clients)
-            health = health or per_second  # the first case: /health/, the reference
+        health = figures["GET /health/"][0]  # the reference
+        for name, (per_second, p50, p99) in figures.items():
             share = f"{per_second / health:.0%}"
-            print(f"{name:<36}{per_second:>12.1f}{share:>13}{p50:>10.1f}{p99:>10.1f}", flush=True)
+            print(f"{name:<36}{per_second:>12.1f}{share:>13}{p50:>10.1f}{p99:>10.1f}")
 
 
 SETUP = """
@@ -238,6 +259,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000, help="per endpoint")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
+    parser.add_argument("--rounds", type=int, default=5, help="turns the endpoints take")
     parser.add_argument("--rows", type=int, default=100_000, help="orders in the table")
     parser.add_argument("--publications", type=int, default=10_000, help="backlog to drain")
     parser.add_argument("--project", type=Path, help="an installed project (default: generate)")

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 
 
 class CoreConfig(AppConfig):
@@ -8,3 +9,6 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Connects the receivers that drop a cached API token when it stops being valid.
         from core import authentication  # noqa: F401
+        from core.timestamps import use_iso_timestamp_loader
+
+        connection_created.connect(use_iso_timestamp_loader)

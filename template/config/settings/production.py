@@ -4,7 +4,7 @@ Checked by `python manage.py check --deploy --fail-level WARNING`.
 """
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import DATABASES, LOGGING, STORAGES, env
+from config.settings.base import DATABASES, LOGGING, REST_FRAMEWORK, STORAGES, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -17,6 +17,10 @@ if "pool" not in DATABASES["default"].get("OPTIONS", {}):
 # A kept connection (or a pooled one) is checked before use: one the database closed
 # meanwhile is replaced, not handed to a request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# The API answers JSON only: no browsable API (DRF's HTML pages with forms), and no
+# renderer to choose per request. Swagger UI (/api-docs/) stays for people.
+REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
 
 STORAGES["staticfiles"] = {
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",

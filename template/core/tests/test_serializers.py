@@ -1,15 +1,18 @@
-"""Rendering: dates in the request's time zone, looked up once per field; a page of
-rows (`QuerySet.values()`) as DRF renders the same model instances."""
+"""Rendering: dates as DRF renders them, in the request's time zone looked up once per
+field; fields built once per serializer class; a page of rows (`QuerySet.values()`)
+as DRF renders the same model instances."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
+from rest_framework import serializers
 
 from core.models import User
-from core.serializers import DateTimeField, RowListSerializer, StrictModelSerializer
+from core.serializers import DateTimeField, RowListSerializer, StrictModelSerializer, render_column
 
 MOMENTS = [datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC) + timedelta(minutes=n) for n in range(50)]
 
@@ -33,6 +36,31 @@ def test_a_field_looks_up_the_time_zone_once_for_all_its_values() -> None:
     assert rendered[-1] == "2026-01-02T03:53:05Z"
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        MOMENTS[0],
+        MOMENTS[0].replace(microsecond=120),
+        MOMENTS[0].astimezone(ZoneInfo("UTC")),
+        MOMENTS[0].astimezone(ZoneInfo("America/New_York")),
+        datetime(2026, 1, 2, 3, 4, 5),  # naive
+        "2026-01-02T03:04:05Z",  # already text
+    ],
+)
+@pytest.mark.parametrize("zone", [ZoneInfo("UTC"), UTC, ZoneInfo("Asia/Kolkata")])
+def test_dates_are_rendered_as_drf_renders_them(value: Any, zone: ZoneInfo) -> None:
+    with timezone.override(zone):
+        assert DateTimeField().to_representation(value) == (
+            serializers.DateTimeField().to_representation(value)
+        )
+
+
+def test_other_formats_are_drfs() -> None:
+    field = DateTimeField(format="%d/%m/%Y %H:%M")
+
+    assert field.to_representation(MOMENTS[0]) == "02/01/2026 03:04"
+
+
 class UserSerializer(StrictModelSerializer[User]):
     class Meta:
         model = User
@@ -52,3 +80,42 @@ def test_rows_are_rendered_as_their_model_instances_are() -> None:
 
     assert rendered == as_models
     assert [row["last_login"] for row in rendered] == [None, "2026-01-02T03:04:05Z"]
+
+
+def test_fields_are_built_once_per_class_and_copied_for_each_serializer() -> None:
+    class NamesSerializer(StrictModelSerializer[User]):
+        class Meta:
+            model = User
+            fields = ("id", "username")
+
+    build = serializers.ModelSerializer.get_fields
+    with mock.patch.object(
+        serializers.ModelSerializer, "get_fields", autospec=True, side_effect=build
+    ) as built:
+        first, second = NamesSerializer().fields, NamesSerializer().fields
+
+    assert built.call_count == 1
+    assert first["username"] is not second["username"]
+    assert first["username"].parent is not second["username"].parent
+
+
+@pytest.mark.parametrize(
+    ("field", "values"),
+    [
+        (serializers.CharField(), ["text", None, 5, 1.5]),
+        (serializers.IntegerField(), [1, None, True, "7"]),
+        (serializers.BigIntegerField(coerce_to_string=True), [1, None]),
+        (serializers.FloatField(), [1.5, None, 2]),
+        (serializers.BooleanField(), [True, False, None, "true"]),
+        (DateTimeField(), [MOMENTS[0], None]),
+    ],
+)
+def test_a_column_is_rendered_as_its_field_renders_each_value(
+    field: serializers.Field[Any, Any, Any, Any], values: list[Any]
+) -> None:
+    expected = [None if value is None else field.to_representation(value) for value in values]
+
+    assert render_column(field, values) == expected
+    for count in range(1, len(values)):  # the values of one type alone, too
+        part = values[:count]
+        assert render_column(field, part) == expected[:count]
