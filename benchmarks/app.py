@@ -255,28 +255,43 @@ def bench_drain(project: Path, env: dict[str, str], url: str, count: int, log: P
           f"({count / seconds:.0f}/s, worker start-up included)")  # fmt: skip
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=2000, help="per endpoint")
+def options(description: str, rows: int, rounds: int) -> argparse.ArgumentParser:
+    """The options the load benchmarks (this one and telemetry.py) share, with defaults."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
-    parser.add_argument("--rounds", type=int, default=5, help="turns the endpoints take")
-    parser.add_argument("--rows", type=int, default=100_000, help="orders in the table")
-    parser.add_argument("--publications", type=int, default=10_000, help="backlog to drain")
+    parser.add_argument("--rounds", type=int, default=rounds, help="turns the endpoints take")
+    parser.add_argument("--rows", type=int, default=rows, help="orders in the table")
     parser.add_argument("--project", type=Path, help="an installed project (default: generate)")
+    return parser
+
+
+def production_env(project: Path, database_url: str) -> dict[str, str]:
+    """The project's environment as compose sets it, on this machine's database."""
+    return base_env(
+        project,
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS=HOST,
+        DJANGO_SECURE_SSL_REDIRECT="false",
+        DATABASE_URL=database_url,
+    )
+
+
+def migrated_with_orders(project: Path, env: dict[str, str], rows: int) -> None:
+    manage(project, env, "migrate", "--no-input")
+    seed_orders(env["DATABASE_URL"], rows)
+
+
+def main() -> None:
+    parser = options(__doc__.splitlines()[0], rows=100_000, rounds=5)
+    parser.add_argument("--requests", type=int, default=2000, help="per endpoint")
+    parser.add_argument("--publications", type=int, default=10_000, help="backlog to drain")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch, database() as url:
         project = args.project or generate(Path(scratch) / "project")
-        env = base_env(
-            project,
-            DJANGO_SETTINGS_MODULE="config.settings.production",
-            DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-            DJANGO_ALLOWED_HOSTS=HOST,
-            DJANGO_SECURE_SSL_REDIRECT="false",
-            DATABASE_URL=url,
-        )
-        manage(project, env, "migrate", "--no-input")
-        seed_orders(url, args.rows)
+        env = production_env(project, url)
+        migrated_with_orders(project, env, args.rows)
         # A user's API token, and the backlog of publications, in one start of Django.
         setup = SETUP.replace("{count}", str(args.publications))
         token = manage(project, env, "shell", "-c", setup).split()[-1]

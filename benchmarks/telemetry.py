@@ -19,7 +19,6 @@ prints the medians and the median of each round's ratio to the reference.
 """
 
 import argparse
-import secrets
 import statistics
 import sys
 import tempfile
@@ -31,17 +30,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from app import (  # this folder is not a package: its path, just above
-    HOST,
-    base_env,
     database,
     free_port,
     generate,
     healthy,
     load,
     manage,
+    migrated_with_orders,
+    options,
+    production_env,
     request,
     running,
-    seed_orders,
     wait_until,
 )
 
@@ -74,28 +73,16 @@ def server(project: Path, env: dict[str, str], log: Path) -> Iterator[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = options(__doc__.splitlines()[0], rows=10_000, rounds=9)
     parser.add_argument("--requests", type=int, default=1000, help="per endpoint and turn")
-    parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
-    parser.add_argument("--rows", type=int, default=10_000, help="orders in the table")
-    parser.add_argument("--rounds", type=int, default=9, help="turns of each variant")
-    parser.add_argument("--project", type=Path, help="an installed project (default: generate)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch, database() as url:
         project = args.project or generate(Path(scratch) / "project")
         (Path(scratch) / "bench_unhooked.py").write_text(UNHOOKED_SETTINGS)
-        env = base_env(
-            project,
-            DJANGO_SETTINGS_MODULE="config.settings.production",
-            DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-            DJANGO_ALLOWED_HOSTS=HOST,
-            DJANGO_SECURE_SSL_REDIRECT="false",
-            DATABASE_URL=url,
-        )
+        env = production_env(project, url)
         env = {name: value for name, value in env.items() if not name.startswith("OTEL_")}
-        manage(project, env, "migrate", "--no-input")
-        seed_orders(url, args.rows)
+        migrated_with_orders(project, env, args.rows)
         token = "Token " + manage(project, env, "shell", "-c", TOKEN).split()[-1]
         variants = {
             "unhooked": {**env, "DJANGO_SETTINGS_MODULE": "bench_unhooked", "PYTHONPATH": scratch},
@@ -115,8 +102,8 @@ def main() -> None:
                 for endpoint, path in ENDPOINTS.items():
                     for name in order:
                         send = partial(request, bases[name] + path, token)
-                        per_second, _, _ = load(send, args.requests, args.clients)
-                        figures.setdefault((endpoint, name), []).append(per_second)
+                        seconds, _ = load(send, args.requests, args.clients)
+                        figures.setdefault((endpoint, name), []).append(args.requests / seconds)
         report(figures, args)
 
 
