@@ -200,8 +200,8 @@ def team_env(**overrides: str) -> dict[str, str]:
     """`project_env`, but Python writes the bytecode of what it imports instead of uv
     compiling every installed module at each `uv sync`. These projects live for a few
     commands each: compiling the few hundred modules they import, once, is much cheaper
-    than the thousands a fresh environment installs (the project's .gitignore, and
-    every snapshot here, leave `__pycache__` out)."""
+    than the thousands a fresh environment installs. Git (the project's .gitignore),
+    `tree_snapshot` and `conflict_leftovers` leave the `__pycache__` folders out."""
     env = project_env(UV_COMPILE_BYTECODE="0", **overrides)
     env.pop("PYTHONDONTWRITEBYTECODE")
     return env
@@ -295,7 +295,9 @@ class Team:
         )
 
     def delete(self, relative: str) -> None:
+        """`git rm -r`, then what git leaves of a folder (bytecode caches), as `rm -r`."""
         git(self.project, "rm", "-r", "--quiet", relative)
+        shutil.rmtree(self.project / relative, ignore_errors=True)
 
     def add_dependency(self, requirement: str) -> None:
         uv(self.project, "add", "--quiet", requirement)
