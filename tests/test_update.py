@@ -17,6 +17,7 @@ from copier.errors import TaskError
 from tests.helpers import TEMPLATE_ROOT, project_env, run, tool
 from tests.updating import (
     DEFAULT_DOMAINS,
+    Generated,
     answers_of,
     changed_domains,
     changed_paths,
@@ -30,10 +31,12 @@ from tests.updating import (
     project_checks_pass,
     redraw_map,
     release,
+    team_env,
     tree_snapshot,
     update,
     uv,
 )
+from tests.updating import generated as generated  # a session fixture
 
 pytestmark = pytest.mark.project
 
@@ -89,9 +92,9 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_next_release_reaches_everything_but_the_teams_domains(
-    template_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    template_repo: Path, generated: Generated, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    project = generate(template_repo, tmp_path / "shop", "1.0.0")
+    project = generated(template_repo, tmp_path / "shop", "1.0.0")
     team = play_team(project)
     team.append("core/middleware.py", "\n# Team: the balancer probes /health/ every second.\n")
     team.commit("A note on health checks")
@@ -128,9 +131,13 @@ def test_next_release_reaches_everything_but_the_teams_domains(
 
 @pytest.mark.parametrize("conflict", ["inline", "rej"])
 def test_a_conflict_fails_the_update_and_every_commit(
-    template_repo: Path, tmp_path: Path, conflict: str, capfd: pytest.CaptureFixture[str]
+    template_repo: Path,
+    generated: Generated,
+    tmp_path: Path,
+    conflict: str,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
-    project = generate(template_repo, tmp_path / "shop", "1.0.0")
+    project = generated(template_repo, tmp_path / "shop", "1.0.0")
     production = project / "config" / "settings" / "production.py"
     production.write_text(production.read_text().replace("60 * 60 * 24 * 365)", "3600)"))
     commit_all(project, "Shorter HSTS while we test HTTPS")
@@ -140,7 +147,7 @@ def test_a_conflict_fails_the_update_and_every_commit(
     report = capfd.readouterr().err
     uv(project, "sync")
     uv(project, "run", "pre-commit", "install")
-    commit = run(["git", "commit", "-am", "Update"], cwd=project, env=project_env(), check=False)
+    commit = run(["git", "commit", "-am", "Update"], cwd=project, env=team_env(), check=False)
 
     leftover = "config/settings/production.py" + (".rej" if conflict == "rej" else "")
     assert conflict_leftovers(project) == [leftover]
@@ -150,19 +157,19 @@ def test_a_conflict_fails_the_update_and_every_commit(
 
 
 def test_add_domain_keeps_the_teams_lock_and_refuses_an_existing_folder(
-    template_repo: Path, tmp_path: Path
+    template_repo: Path, generated: Generated, tmp_path: Path
 ) -> None:
     if shutil.which("make") is None:
         pytest.skip("make is not installed; the README's command is `make add-domain`")
-    project = generate(template_repo, tmp_path / "shop", "1.1.0")
+    project = generated(template_repo, tmp_path / "shop", "1.1.0")
     uv(project, "add", "--quiet", "python-dateutil>=2.9")
     (project / "apps" / "returns").mkdir()
     (project / "apps" / "returns" / "notes.md").write_text("Returns, by hand, for now.\n")
     commit_all(project, "A dependency and a hand-made folder")
 
-    run(["make", "add-domain", "name=shipping"], cwd=project)
+    run(["make", "add-domain", "name=shipping"], cwd=project, env=team_env())
     added = changed_paths(project)
-    refused = run(["make", "add-domain", "name=returns"], cwd=project, check=False)
+    refused = run(["make", "add-domain", "name=returns"], cwd=project, env=team_env(), check=False)
 
     assert {path for path in added if not path.startswith("apps/shipping/")} == set(), (
         "adding a domain changes no other file, uv.lock and the answers included"
@@ -176,9 +183,9 @@ def test_add_domain_keeps_the_teams_lock_and_refuses_an_existing_folder(
 
 
 def test_copier_itself_never_renders_over_a_hand_made_domain(
-    template_repo: Path, tmp_path: Path
+    template_repo: Path, generated: Generated, tmp_path: Path
 ) -> None:
-    project = generate(template_repo, tmp_path / "shop", "1.1.0")
+    project = generated(template_repo, tmp_path / "shop", "1.1.0")
     (project / "apps" / "returns").mkdir()
     (project / "apps" / "returns" / "models.py").write_text("# Our own models, soon.\n")
     commit_all(project, "A hand-made folder")
@@ -200,9 +207,9 @@ def test_copier_itself_never_renders_over_a_hand_made_domain(
     ids=["drop", "reorder", "worker-none"],
 )
 def test_changed_answers_never_touch_domain_code(
-    template_repo: Path, tmp_path: Path, answers: dict[str, object]
+    template_repo: Path, generated: Generated, tmp_path: Path, answers: dict[str, object]
 ) -> None:
-    project = generate(template_repo, tmp_path / "shop", "1.1.0")
+    project = generated(template_repo, tmp_path / "shop", "1.1.0")
     tasks = project / "apps" / "orders" / "tasks.py"
     tasks.write_text(tasks.read_text() + "\n\ndef nightly() -> None:\n    import_names([])\n")
     commit_all(project, "A nightly task")
@@ -274,9 +281,9 @@ def migrating_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_migrations_run_once_and_a_failing_one_changes_nothing(
-    migrating_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    migrating_repo: Path, generated: Generated, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    project = generate(migrating_repo, tmp_path / "shop", "1.0.0")
+    project = generated(migrating_repo, tmp_path / "shop", "1.0.0")
     settings = project / "config" / "settings" / "base.py"
     settings.write_text(settings.read_text() + "\nAPPROVAL_LIMIT = 5000\n")
     (project / ".gitignore").write_text((project / ".gitignore").read_text() + "*.log\n")
@@ -327,8 +334,10 @@ def test_update_benchmark_runs_at_its_smallest_size() -> None:
     assert result.stdout.splitlines()[-1].split()[0] == "2"
 
 
-def test_adding_a_bad_domain_name_is_refused(template_repo: Path, tmp_path: Path) -> None:
-    project = generate(template_repo, tmp_path / "shop", "1.1.0")
+def test_adding_a_bad_domain_name_is_refused(
+    template_repo: Path, generated: Generated, tmp_path: Path
+) -> None:
+    project = generated(template_repo, tmp_path / "shop", "1.1.0")
 
     with pytest.raises(ValueError, match="'Shipping': use a-z, 0-9, _"):
         update(project, data={"domains": [*DEFAULT_DOMAINS, "Shipping"]}, vcs_ref="1.1.0")
@@ -387,9 +396,9 @@ def test_a_project_in_a_subfolder_of_a_repository_keeps_the_teams_removed_files(
 
 
 def test_recopy_and_a_copy_over_the_project_are_refused_and_change_nothing(
-    template_repo: Path, tmp_path: Path
+    template_repo: Path, generated: Generated, tmp_path: Path
 ) -> None:
-    project = generate(template_repo, tmp_path / "shop", "1.1.0")
+    project = generated(template_repo, tmp_path / "shop", "1.1.0")
     (project / "core" / "views.py").write_text("# Our views, not yet committed.\n")
     before = snapshot(project)
     copier = tool("copier")
@@ -421,19 +430,19 @@ def test_a_project_copied_with_the_readme_command_updates_and_adds_domains_with_
 
     # No terminal: stdin from /dev/null, as in CI or a script.
     with open("/dev/null") as nothing:
-        result = subprocess.run(["make", "update"], cwd=project, env=project_env(), stdin=nothing,
+        result = subprocess.run(["make", "update"], cwd=project, env=team_env(), stdin=nothing,
                                 capture_output=True, text=True, check=False)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert answers_of(project)["_commit"] == "1.1.0"
-    run(["make", "add-domain", "name=shipping"], cwd=project)
+    run(["make", "add-domain", "name=shipping"], cwd=project, env=team_env())
     assert (project / "apps" / "shipping" / "selectors.py").is_file()
 
 
 @pytest.mark.parametrize("how", ["data", "answers-file"])
 def test_dropping_the_events_subscriber_domain_moves_nothing(
-    template_repo: Path, tmp_path: Path, how: str
+    template_repo: Path, generated: Generated, tmp_path: Path, how: str
 ) -> None:
-    project = generate(template_repo, tmp_path / "shop", "1.0.0")
+    project = generated(template_repo, tmp_path / "shop", "1.0.0")
     assert (project / "apps" / "notifications" / "handlers.py").is_file()
     before = tree_snapshot(project, "apps")
     command = [tool("copier"), "update", "--trust", "--defaults", "--vcs-ref=1.1.0"]

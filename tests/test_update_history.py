@@ -13,11 +13,11 @@ import pytest
 from copier.errors import TaskError
 
 from tests.updating import (
+    Generated,
     answers_of,
     commit_all,
     domain_files_beyond_rewrites,
     domain_snapshots,
-    generate,
     git,
     play_changelog_steps,
     play_team,
@@ -29,6 +29,7 @@ from tests.updating import (
     update_resolving_conflicts,
     uv,
 )
+from tests.updating import generated as generated  # a session fixture
 
 pytestmark = pytest.mark.project
 
@@ -43,11 +44,15 @@ START_POINTS = [release["version"] for release in releases()] + ["main"]
 
 @pytest.mark.parametrize("start", START_POINTS)
 def test_update_from_history_keeps_the_teams_work_and_passes_every_check(
-    history: tuple[Path, str], tmp_path: Path, start: str, capfd: pytest.CaptureFixture[str]
+    history: tuple[Path, str],
+    generated: Generated,
+    tmp_path: Path,
+    start: str,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     repo, working_tree = history
     answers = ANSWER_SETS[START_POINTS.index(start) % len(ANSWER_SETS)]
-    project = generate(repo, tmp_path / "shop", start, **answers)
+    project = generated(repo, tmp_path / "shop", start, **answers)
     team = play_team(project)
     domains = domain_snapshots(project)
     old_layout = (project / "core" / "events").is_dir()  # before the modulith package
@@ -82,10 +87,13 @@ WORKFLOW = ".github/workflows/ci.yml"
 
 
 def test_every_answer_change_keeps_domain_code_and_a_working_project(
-    history: tuple[Path, str], tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    history: tuple[Path, str],
+    generated: Generated,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     repo, working_tree = history
-    project = generate(repo, tmp_path / "shop", working_tree)
+    project = generated(repo, tmp_path / "shop", working_tree)
     tasks = project / "apps" / "orders" / "tasks.py"
     tasks.write_text(tasks.read_text() + '\n\ndef nightly() -> None:\n    import_names(["x"])\n')
     dockerfile = project / "Dockerfile"
@@ -97,6 +105,7 @@ def test_every_answer_change_keeps_domain_code_and_a_working_project(
     commit_all(project, "The team's work")
     domains = tree_snapshot(project, "apps")
 
+    checked: set[str] = set()  # the git tree of each state that passed its checks
     for step, answers in enumerate(ANSWER_CHAIN):
         try:
             update(project, data=answers, vcs_ref=working_tree)
@@ -114,5 +123,11 @@ def test_every_answer_change_keeps_domain_code_and_a_working_project(
         assert f"ARG PYTHON_VERSION={answers['python_version']}" in dockerfile.read_text()
         assert (project / ".gitlab-ci.yml").is_file() == (answers["ci"] == "gitlab")
         assert 'name = "python-dateutil"' in (project / "uv.lock").read_text()
-        project_checks_pass(project, full=step == len(ANSWER_CHAIN) - 1)
         commit_all(project, f"Answers of step {step}")
+        # Answers seen before may give back, file for file, a project that passed the
+        # checks: the same files and lock pass them again, so only new states run them.
+        last = step == len(ANSWER_CHAIN) - 1
+        tree = git(project, "rev-parse", "HEAD^{tree}").strip()
+        if tree not in checked or last:
+            project_checks_pass(project, full=last)
+            checked.add(tree)

@@ -15,20 +15,22 @@ import psycopg
 import pytest
 from copier.errors import TaskError
 
-from tests.helpers import TEMPLATE_ROOT, project_env, run
+from tests.helpers import TEMPLATE_ROOT, run
 from tests.test_update_prerelease import BEFORE_FIRST_RELEASE, adopt_the_api_changes
 from tests.updating import (
+    Generated,
     commit_all,
     conflict_leftovers,
     domain_snapshots,
-    generate,
     keep_both_sides,
     play_changelog_steps,
     play_team,
     project_checks_pass,
+    team_env,
     update,
     uv,
 )
+from tests.updating import generated as generated  # a session fixture
 
 pytestmark = pytest.mark.project
 
@@ -110,21 +112,22 @@ def select(url: str, table: str, columns: list[str]) -> dict[object, dict[str, o
 
 
 def manage(project: Path, url: str, *args: str) -> str:
-    env = project_env(DATABASE_URL=url)
+    env = team_env(DATABASE_URL=url)
     return run(["uv", "run", "python", "manage.py", *args], cwd=project, env=env).stdout
 
 
 @pytest.mark.parametrize("start", ["0.1.0", BEFORE_FIRST_RELEASE], ids=["0.1.0", "pre-release"])
 def test_update_to_the_package_moves_every_publication_and_keeps_the_teams_code(
     history: tuple[Path, str],
+    generated: Generated,
     tmp_path: Path,
     postgres_database: str,
     start: str,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     repo, working_tree = history
-    project = generate(repo, tmp_path / "shop", start)
-    uv(project, "sync", env=project_env(DATABASE_URL=postgres_database))
+    project = generated(repo, tmp_path / "shop", start)
+    uv(project, "sync", env=team_env(DATABASE_URL=postgres_database))
     manage(project, postgres_database, "migrate", "--no-input")
     stored = insert(postgres_database, publications())
     team = play_team(project)
@@ -172,7 +175,7 @@ def test_update_to_the_package_moves_every_publication_and_keeps_the_teams_code(
     if start == BEFORE_FIRST_RELEASE:  # the CHANGELOG's steps for 0.1.0
         adopt_the_api_changes(project)
     since = None if start == BEFORE_FIRST_RELEASE else start  # then those of later ones
-    env = project_env(DATABASE_URL=postgres_database)
+    env = team_env(DATABASE_URL=postgres_database)
     assert play_changelog_steps(project, since, env=env)
 
     moved = select(postgres_database, "modulith_events_eventpublication", list(stored[0]))

@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 
 from tests.updating import (
+    Generated,
     domain_files_beyond_rewrites,
     domain_snapshots,
-    generate,
     play_changelog_steps,
     play_team,
     project_checks_pass,
     update_resolving_conflicts,
 )
+from tests.updating import generated as generated  # a session fixture
 
 pytestmark = pytest.mark.project
 
@@ -40,10 +41,13 @@ def adopt_the_api_changes(project: Path) -> None:
 
 
 def test_a_project_from_before_the_first_release_updates_and_keeps_the_teams_work(
-    history: tuple[Path, str], tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    history: tuple[Path, str],
+    generated: Generated,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     repo, working_tree = history
-    project = generate(repo, tmp_path / "shop", BEFORE_FIRST_RELEASE)
+    project = generated(repo, tmp_path / "shop", BEFORE_FIRST_RELEASE)
     team = play_team(project)
     domains = domain_snapshots(project)
 

@@ -5,10 +5,11 @@ it, the CLI or `make`), with real git and uv, as a team would over months.
 """
 
 import importlib.util
+import json
 import re
 import shutil
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -76,6 +77,27 @@ def generate(template: Path, destination: Path, version: str, **answers: object)
     return destination
 
 
+Generated = Callable[..., Path]
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Generated:
+    """`generate(template, destination, version, **answers)`, rendered once a session
+    for each template, version and answers: every call gets its own copy of that first
+    project, git history included, as it was when committed."""
+    originals: dict[str, Path] = {}
+
+    def _generated(template: Path, destination: Path, version: str, **answers: object) -> Path:
+        key = json.dumps([str(template), version, answers], sort_keys=True)
+        if key not in originals:
+            folder = tmp_path_factory.mktemp("generated") / destination.name
+            originals[key] = generate(template, folder, version, **answers)
+        shutil.copytree(originals[key], destination, symlinks=True)
+        return destination
+
+    return _generated
+
+
 def update(project: Path, **options: object) -> None:
     """`copier update` with every answer kept unless given; raises if Copier fails."""
     run_update(project, defaults=True, overwrite=True, unsafe=True, quiet=True, **options)
@@ -89,7 +111,8 @@ def changed_paths(project: Path, *pathspec: str) -> set[str]:
 def conflict_leftovers(project: Path) -> list[str]:
     found = []
     for path in project.rglob("*"):
-        if not path.is_file() or {".git", ".venv"} & set(path.relative_to(project).parts):
+        parts = set(path.relative_to(project).parts)
+        if not path.is_file() or {".git", ".venv", "__pycache__"} & parts:
             continue
         if path.suffix == ".rej" or CONFLICT_MARKER.search(path.read_text(errors="replace")):
             found.append(str(path.relative_to(project)))
@@ -173,12 +196,23 @@ def release(repo: Path, version: str) -> None:
     git(repo, "tag", version)
 
 
+def team_env(**overrides: str) -> dict[str, str]:
+    """`project_env`, but Python writes the bytecode of what it imports instead of uv
+    compiling every installed module at each `uv sync`. These projects live for a few
+    commands each: compiling the few hundred modules they import, once, is much cheaper
+    than the thousands a fresh environment installs. Git (the project's .gitignore),
+    `tree_snapshot` and `conflict_leftovers` leave the `__pycache__` folders out."""
+    env = project_env(UV_COMPILE_BYTECODE="0", **overrides)
+    env.pop("PYTHONDONTWRITEBYTECODE")
+    return env
+
+
 def uv(project: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
-    return run([tool("uv"), *args], cwd=project, env=env or project_env()).stdout
+    return run([tool("uv"), *args], cwd=project, env=env or team_env()).stdout
 
 
 def sqlite_env(project: Path) -> dict[str, str]:
-    return project_env(DATABASE_URL=f"sqlite:///{project / 'db.sqlite3'}")
+    return team_env(DATABASE_URL=f"sqlite:///{project / 'db.sqlite3'}")
 
 
 def redraw_map(project: Path) -> None:
@@ -261,7 +295,9 @@ class Team:
         )
 
     def delete(self, relative: str) -> None:
+        """`git rm -r`, then what git leaves of a folder (bytecode caches), as `rm -r`."""
         git(self.project, "rm", "-r", "--quiet", relative)
+        shutil.rmtree(self.project / relative, ignore_errors=True)
 
     def add_dependency(self, requirement: str) -> None:
         uv(self.project, "add", "--quiet", requirement)
