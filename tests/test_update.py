@@ -31,7 +31,6 @@ from tests.updating import (
     project_checks_pass,
     redraw_map,
     release,
-    team_env,
     tree_snapshot,
     update,
     uv,
@@ -147,7 +146,7 @@ def test_a_conflict_fails_the_update_and_every_commit(
     report = capfd.readouterr().err
     uv(project, "sync")
     uv(project, "run", "pre-commit", "install")
-    commit = run(["git", "commit", "-am", "Update"], cwd=project, env=team_env(), check=False)
+    commit = run(["git", "commit", "-am", "Update"], cwd=project, env=project_env(), check=False)
 
     leftover = "config/settings/production.py" + (".rej" if conflict == "rej" else "")
     assert conflict_leftovers(project) == [leftover]
@@ -167,9 +166,11 @@ def test_add_domain_keeps_the_teams_lock_and_refuses_an_existing_folder(
     (project / "apps" / "returns" / "notes.md").write_text("Returns, by hand, for now.\n")
     commit_all(project, "A dependency and a hand-made folder")
 
-    run(["make", "add-domain", "name=shipping"], cwd=project, env=team_env())
+    run(["make", "add-domain", "name=shipping"], cwd=project, env=project_env())
     added = changed_paths(project)
-    refused = run(["make", "add-domain", "name=returns"], cwd=project, env=team_env(), check=False)
+    refused = run(
+        ["make", "add-domain", "name=returns"], cwd=project, env=project_env(), check=False
+    )
 
     assert {path for path in added if not path.startswith("apps/shipping/")} == set(), (
         "adding a domain changes no other file, uv.lock and the answers included"
@@ -430,11 +431,11 @@ def test_a_project_copied_with_the_readme_command_updates_and_adds_domains_with_
 
     # No terminal: stdin from /dev/null, as in CI or a script.
     with open("/dev/null") as nothing:
-        result = subprocess.run(["make", "update"], cwd=project, env=team_env(), stdin=nothing,
+        result = subprocess.run(["make", "update"], cwd=project, env=project_env(), stdin=nothing,
                                 capture_output=True, text=True, check=False)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert answers_of(project)["_commit"] == "1.1.0"
-    run(["make", "add-domain", "name=shipping"], cwd=project, env=team_env())
+    run(["make", "add-domain", "name=shipping"], cwd=project, env=project_env())
     assert (project / "apps" / "shipping" / "selectors.py").is_file()
 
 

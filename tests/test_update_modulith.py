@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from copier.errors import TaskError
 
-from tests.helpers import TEMPLATE_ROOT, run
+from tests.helpers import TEMPLATE_ROOT, project_env, run
 from tests.test_update_prerelease import BEFORE_FIRST_RELEASE, adopt_the_api_changes
 from tests.updating import (
     Generated,
@@ -26,7 +26,6 @@ from tests.updating import (
     play_changelog_steps,
     play_team,
     project_checks_pass,
-    team_env,
     update,
     uv,
 )
@@ -112,7 +111,7 @@ def select(url: str, table: str, columns: list[str]) -> dict[object, dict[str, o
 
 
 def manage(project: Path, url: str, *args: str) -> str:
-    env = team_env(DATABASE_URL=url)
+    env = project_env(DATABASE_URL=url)
     return run(["uv", "run", "python", "manage.py", *args], cwd=project, env=env).stdout
 
 
@@ -127,7 +126,7 @@ def test_update_to_the_package_moves_every_publication_and_keeps_the_teams_code(
 ) -> None:
     repo, working_tree = history
     project = generated(repo, tmp_path / "shop", start)
-    uv(project, "sync", env=team_env(DATABASE_URL=postgres_database))
+    uv(project, "sync", env=project_env(DATABASE_URL=postgres_database))
     manage(project, postgres_database, "migrate", "--no-input")
     stored = insert(postgres_database, publications())
     team = play_team(project)
@@ -175,7 +174,7 @@ def test_update_to_the_package_moves_every_publication_and_keeps_the_teams_code(
     if start == BEFORE_FIRST_RELEASE:  # the CHANGELOG's steps for 0.1.0
         adopt_the_api_changes(project)
     since = None if start == BEFORE_FIRST_RELEASE else start  # then those of later ones
-    env = team_env(DATABASE_URL=postgres_database)
+    env = project_env(DATABASE_URL=postgres_database)
     assert play_changelog_steps(project, since, env=env)
 
     moved = select(postgres_database, "modulith_events_eventpublication", list(stored[0]))

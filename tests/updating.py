@@ -196,23 +196,12 @@ def release(repo: Path, version: str) -> None:
     git(repo, "tag", version)
 
 
-def team_env(**overrides: str) -> dict[str, str]:
-    """`project_env`, but Python writes the bytecode of what it imports instead of uv
-    compiling every installed module at each `uv sync`. These projects live for a few
-    commands each: compiling the few hundred modules they import, once, is much cheaper
-    than the thousands a fresh environment installs. Git (the project's .gitignore),
-    `tree_snapshot` and `conflict_leftovers` leave the `__pycache__` folders out."""
-    env = project_env(UV_COMPILE_BYTECODE="0", **overrides)
-    env.pop("PYTHONDONTWRITEBYTECODE")
-    return env
-
-
 def uv(project: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
-    return run([tool("uv"), *args], cwd=project, env=env or team_env()).stdout
+    return run([tool("uv"), *args], cwd=project, env=env or project_env()).stdout
 
 
 def sqlite_env(project: Path) -> dict[str, str]:
-    return team_env(DATABASE_URL=f"sqlite:///{project / 'db.sqlite3'}")
+    return project_env(DATABASE_URL=f"sqlite:///{project / 'db.sqlite3'}")
 
 
 def redraw_map(project: Path) -> None:
