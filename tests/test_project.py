@@ -336,11 +336,13 @@ def test_migrate_creates_every_domain_table(
     assert "[ ]" not in applied
 
 
-def test_project_test_suite_passes(installed_project: Path, database_env: dict[str, str]) -> None:
+def test_project_test_suite_passes(twelve_domains: Path, database_env: dict[str, str]) -> None:
+    """Twelve domains' tests; the default project's run on both databases in the README
+    commands test (`shop`)."""
     result = run(
-        ["uv", "run", "pytest", "-p", "no:cacheprovider"], cwd=installed_project, env=database_env
+        ["uv", "run", "pytest", "-p", "no:cacheprovider"], cwd=twelve_domains, env=database_env
     )
-    domains = [p for p in (installed_project / "apps").iterdir() if p.is_dir()]
+    domains = [p for p in (twelve_domains / "apps").iterdir() if p.is_dir()]
     passed = int(re.search(r"(\d+) passed", result.stdout).group(1))
 
     assert passed >= 5 * len(domains), "every domain's service and API tests must run"
