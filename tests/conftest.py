@@ -27,9 +27,12 @@ RENDERED_FILES: dict[Path, list[Path]] = {}
 
 @pytest.fixture(scope="session", autouse=True)
 def bytecode_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Where the commands of generated projects write bytecode (see `project_env`):
-    inside this run's temporary folder, which pytest clears in later runs."""
+    """Where the commands this run starts write bytecode (see `project_env`): inside
+    this run's temporary folder, which pytest clears in later runs. Bytecode must be
+    written there: with a prefix, Python no longer reads `__pycache__` folders, so a
+    process that may not write compiles every module it imports, every time."""
     os.environ["PYTHONPYCACHEPREFIX"] = str(tmp_path_factory.mktemp("pycache"))
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 @pytest.fixture(scope="session")
