@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+import shutil
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -14,7 +15,7 @@ import pytest
 from pytest_copie.plugin import Copie
 
 from tests.helpers import TEMPLATE_ROOT, project_env, run, tool
-from tests.updating import commit_all, git, releases, replace_working_tree
+from tests.updating import Generated, commit_all, generate, git, releases, replace_working_tree
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -33,6 +34,24 @@ def bytecode_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
     process that may not write compiles every module it imports, every time."""
     os.environ["PYTHONPYCACHEPREFIX"] = str(tmp_path_factory.mktemp("pycache"))
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Generated:
+    """`generate(template, destination, version, **answers)`, rendered once a session
+    for each template, version and answers: every call gets its own copy of that first
+    project, git history included, as it was when committed."""
+    originals: dict[str, Path] = {}
+
+    def _generated(template: Path, destination: Path, version: str, **answers: object) -> Path:
+        key = json.dumps([str(template), version, answers], sort_keys=True)
+        if key not in originals:
+            folder = tmp_path_factory.mktemp("generated") / destination.name
+            originals[key] = generate(template, folder, version, **answers)
+        shutil.copytree(originals[key], destination, symlinks=True)
+        return destination
+
+    return _generated
 
 
 @pytest.fixture(scope="session")

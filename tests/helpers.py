@@ -117,9 +117,12 @@ def install_alone(requirement: str, target: Path) -> Path:
 
 
 def writable_copy(installed: Path, destination: Path) -> Path:
-    """A copy of an installed project to change freely; it keeps using the original's
-    `.venv` (the project is not installed into it, so any copy can share it)."""
-    shutil.copytree(installed, destination, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
+    """A copy of an installed project to change freely; its `.venv` links to the
+    original's: the project is not installed into it, so any copy can share it (`uv run`
+    in a copy points the environment's editable template package at the copy's own,
+    identical files)."""
+    shutil.copytree(installed, destination, ignore=shutil.ignore_patterns(".venv"))
+    (destination / ".venv").symlink_to((installed / ".venv").resolve(), target_is_directory=True)
     return destination
 
 

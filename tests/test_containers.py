@@ -8,16 +8,16 @@ delivered (by the worker container, or in the web process without one) and the
 notifications domain's handler has run; no container logged an error line; and
 `docker compose down -v` leaves no container, volume or network of the project.
 
-Stacks: `worker` has three values and `use_redis_cache` two. Four stacks cover every
-value of each, and each way the redis service comes to exist:
+Stacks: `worker` has three values and `use_redis_cache` two. Three stacks cover every
+value of each, and each role the redis service can have:
 - django-q2 without cache: the default answers; PostgreSQL is the only service.
-- django-q2 with cache: redis as the cache only, beside a worker that does not use it.
 - celery without cache: redis as the broker only (REDIS_URL unset, the worker on db 1).
 - none with cache: no worker container; events delivered in the web process, redis as
   the cache.
-The two pairs left out (celery with cache, none without) combine parts the four run
-already: redis serving cache and broker is two databases of one server, and no worker
-without cache is the default stack less its worker. Each stack costs about a minute.
+The pairs left out combine parts these run already: redis serving cache and broker
+(celery with cache) is two databases of one server, redis as a cache beside django-q2
+is the cache of the third stack beside the worker of the first, and no worker without
+cache is the default stack less its worker. Each stack costs about 40 s.
 
 Each run has its own project name (also the image's name) and a free port on
 127.0.0.1 (APP_PORT), so two suites on one engine cannot collide. No registry is
@@ -53,7 +53,6 @@ pytestmark = [pytest.mark.containers, pytest.mark.project]
 
 STACKS = {
     "q2": {"worker": "django-q2", "use_redis_cache": False},
-    "q2-cache": {"worker": "django-q2", "use_redis_cache": True},
     "celery": {"worker": "celery", "use_redis_cache": False},
     "none-cache": {"worker": "none", "use_redis_cache": True},
 }

@@ -129,7 +129,6 @@ def test_gitlab_check_job_passes(
     merge request, only the tests of the domains it reaches, and the deployment check."""
     installed = install(render(SCENARIOS["gitlab-ci"]))
     project = writable_copy(installed, tmp_path / "project")
-    (project / ".venv").symlink_to((installed / ".venv").resolve(), target_is_directory=True)
     job = yaml.safe_load((project / ".gitlab-ci.yml").read_text())["check"]
     github = yaml.safe_load((render({}) / ".github/workflows/ci.yml").read_text())
     run_by_github = {step["run"] for step in github["jobs"]["ci"]["steps"] if "run" in step}

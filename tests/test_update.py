@@ -35,7 +35,6 @@ from tests.updating import (
     update,
     uv,
 )
-from tests.updating import generated as generated  # a session fixture
 
 pytestmark = pytest.mark.project
 

@@ -29,7 +29,6 @@ from tests.updating import (
     update_resolving_conflicts,
     uv,
 )
-from tests.updating import generated as generated  # a session fixture
 
 pytestmark = pytest.mark.project
 

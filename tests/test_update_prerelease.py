@@ -19,7 +19,6 @@ from tests.updating import (
     project_checks_pass,
     update_resolving_conflicts,
 )
-from tests.updating import generated as generated  # a session fixture
 
 pytestmark = pytest.mark.project
 

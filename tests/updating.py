@@ -5,7 +5,6 @@ it, the CLI or `make`), with real git and uv, as a team would over months.
 """
 
 import importlib.util
-import json
 import re
 import shutil
 import tomllib
@@ -80,24 +79,6 @@ def generate(template: Path, destination: Path, version: str, **answers: object)
 Generated = Callable[..., Path]
 
 
-@pytest.fixture(scope="session")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Generated:
-    """`generate(template, destination, version, **answers)`, rendered once a session
-    for each template, version and answers: every call gets its own copy of that first
-    project, git history included, as it was when committed."""
-    originals: dict[str, Path] = {}
-
-    def _generated(template: Path, destination: Path, version: str, **answers: object) -> Path:
-        key = json.dumps([str(template), version, answers], sort_keys=True)
-        if key not in originals:
-            folder = tmp_path_factory.mktemp("generated") / destination.name
-            originals[key] = generate(template, folder, version, **answers)
-        shutil.copytree(originals[key], destination, symlinks=True)
-        return destination
-
-    return _generated
-
-
 def update(project: Path, **options: object) -> None:
     """`copier update` with every answer kept unless given; raises if Copier fails."""
     run_update(project, defaults=True, overwrite=True, unsafe=True, quiet=True, **options)
@@ -112,7 +93,7 @@ def conflict_leftovers(project: Path) -> list[str]:
     found = []
     for path in project.rglob("*"):
         parts = set(path.relative_to(project).parts)
-        if not path.is_file() or {".git", ".venv", "__pycache__"} & parts:
+        if not path.is_file() or {".git", ".venv"} & parts:
             continue
         if path.suffix == ".rej" or CONFLICT_MARKER.search(path.read_text(errors="replace")):
             found.append(str(path.relative_to(project)))
@@ -130,7 +111,7 @@ def tree_snapshot(project: Path, folder: str) -> dict[str, bytes]:
         {
             str(path.relative_to(project)): path.read_bytes()
             for path in sorted(root.rglob("*"))
-            if path.is_file() and "__pycache__" not in path.parts
+            if path.is_file()
         }
         if root.is_dir()
         else {}
@@ -284,9 +265,7 @@ class Team:
         )
 
     def delete(self, relative: str) -> None:
-        """`git rm -r`, then what git leaves of a folder (bytecode caches), as `rm -r`."""
         git(self.project, "rm", "-r", "--quiet", relative)
-        shutil.rmtree(self.project / relative, ignore_errors=True)
 
     def add_dependency(self, requirement: str) -> None:
         uv(self.project, "add", "--quiet", requirement)
