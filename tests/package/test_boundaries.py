@@ -999,3 +999,19 @@ def test_a_query_lookup_walking_into_a_third_domain_is_reported(
         assert_reported(report, "apps/billing/charges.py:7", "model-relations", "inventory.Item")
     else:
         assert status == 0, report
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "# -*- coding: latin-1 -*-\nTABLE = 'café'\nfrom apps.orders.services import place\n",
+        "\ufefffrom apps.orders.services import place\n",
+        "#!/usr/bin/env python\n# coding: cp1252\nfrom apps.orders.services import place\n",
+    ],
+)
+def test_files_in_another_encoding_read_as_python_reads_them(source: str) -> None:
+    encoding = "cp1252" if "cp1252" in source else "latin-1" if "latin" in source else "utf-8"
+    facts = read_module(source.encode(encoding), "apps.billing.invoices", False)
+
+    assert facts.error is None
+    assert facts.imports[0][1:] == ("apps.orders.services", "place")

@@ -17,6 +17,7 @@ cache them (scan.py).
 
 import ast
 import bisect
+import codecs
 import re
 from collections.abc import Sequence
 from inspect import Parameter, Signature, _ParameterKind
@@ -149,7 +150,7 @@ def read_module(source: bytes, module: str, is_package: bool) -> ModuleFacts:
     """Facts of one module's source; raises SyntaxError for code Python cannot parse."""
     if not source.strip():
         return EMPTY  # a package's empty `__init__.py`: a quarter of a project's files
-    tree = ast.parse(source)
+    tree = ast.parse(text(source))
     calls = word_offsets(source, CALLS_BY_NAME)  # one search per word, also heating
     sql = word_offsets(source, SQL_IN_SOURCE)
     queries = b"__" in source and b".objects" in source and relations_possible(source)
@@ -157,6 +158,19 @@ def read_module(source: bytes, module: str, is_package: bool) -> ModuleFacts:
     reader.heat_at([*calls, *sql, *(word_offsets(source, [b"__"]) if queries else ())])
     reader.module_body(tree.body)
     return reader.facts()
+
+
+def text(source: bytes) -> str | bytes:
+    """The source decoded, which Python parses faster than bytes, where that reads the
+    same: UTF-8 without a BOM or a coding cookie (else the parser decodes the bytes)."""
+    second_line_end = source.find(b"\n", source.find(b"\n") + 1)
+    head = source[:second_line_end] if second_line_end != -1 else source
+    if source.startswith(codecs.BOM_UTF8) or b"coding" in head:
+        return source
+    try:
+        return source.decode()
+    except UnicodeDecodeError:
+        return source
 
 
 def relations_possible(source: bytes) -> bool:
@@ -263,7 +277,8 @@ class _Reader:
         self.attributes: list[tuple[int, str]] = []
         self.sql: list[tuple[int, tuple[str, ...]]] = []
         self.config: tuple[str, int, dict[str, tuple[int, object]]] | None = None
-        self.functions: list[tuple[str, str, bool]] = []
+        # Module-level functions, by name: their signatures are laid out for public ones only.
+        self.functions: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = []
         self.class_names: list[str] = []
         self.class_fields: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
         self.subscriptions: list[tuple[int, str, str, bool]] = []
@@ -285,7 +300,13 @@ class _Reader:
             tuple(self.sql),
             self.config,
             tuple(self.stars),
-            tuple(sorted(f for f in self.functions if public(f[0]))),
+            tuple(
+                sorted(
+                    (name, signature(node), isinstance(node, ast.AsyncFunctionDef))
+                    for name, node in self.functions
+                    if public(name)
+                )
+            ),
             tuple(sorted(name for name in self.class_names if public(name))),
             tuple(self.class_fields),
             tuple(self.subscriptions),
@@ -505,8 +526,7 @@ class _Reader:
                 elif func in SUBSCRIBER and decorator.args:
                     self.add_subscription(decorator, node.name)
         if depth == 0 and self.defining:
-            is_async = isinstance(node, ast.AsyncFunctionDef)
-            self.functions.append((node.name, signature(node), is_async))
+            self.functions.append((node.name, node))
         self.bind(node.name, f"{self.module}.{node.name}")
         # The body runs in the function, inside its atomic decorator, if any.
         outer = self.site.function
