@@ -17,7 +17,6 @@ cache them (scan.py).
 
 import ast
 import bisect
-import codecs
 import re
 from collections.abc import Sequence
 from inspect import Parameter, Signature, _ParameterKind
@@ -26,6 +25,7 @@ from typing import NamedTuple
 from modulith.boundaries.rules import is_test
 
 ROOT_PACKAGES = frozenset({"apps", "core", "config"})
+PROJECT_ROOTS = tuple(ROOT_PACKAGES)  # the prefixes of every name in the project
 RELATION_FIELDS = frozenset(
     {"ForeignKey", "OneToOneField", "ManyToManyField", "ForeignObject", "GenericRelation"}
 )
@@ -150,7 +150,7 @@ def read_module(source: bytes, module: str, is_package: bool) -> ModuleFacts:
     """Facts of one module's source; raises SyntaxError for code Python cannot parse."""
     if not source.strip():
         return EMPTY  # a package's empty `__init__.py`: a quarter of a project's files
-    tree = ast.parse(text(source))
+    tree = ast.parse(source)
     calls = word_offsets(source, CALLS_BY_NAME)  # one search per word, also heating
     sql = word_offsets(source, SQL_IN_SOURCE)
     queries = b"__" in source and b".objects" in source and relations_possible(source)
@@ -158,19 +158,6 @@ def read_module(source: bytes, module: str, is_package: bool) -> ModuleFacts:
     reader.heat_at([*calls, *sql, *(word_offsets(source, [b"__"]) if queries else ())])
     reader.module_body(tree.body)
     return reader.facts()
-
-
-def text(source: bytes) -> str | bytes:
-    """The source decoded, which Python parses faster than bytes, where that reads the
-    same: UTF-8 without a BOM or a coding cookie (else the parser decodes the bytes)."""
-    second_line_end = source.find(b"\n", source.find(b"\n") + 1)
-    head = source[:second_line_end] if second_line_end != -1 else source
-    if source.startswith(codecs.BOM_UTF8) or b"coding" in head:
-        return source
-    try:
-        return source.decode()
-    except UnicodeDecodeError:
-        return source
 
 
 def relations_possible(source: bytes) -> bool:
@@ -370,6 +357,8 @@ class _Reader:
         self.names[name] = target
         if self.names is self.exports:
             self.constants.pop(name, None)
+        if not target.startswith(PROJECT_ROOTS) and target != SETTINGS:
+            return  # neither the project's code nor its settings: no word to heat
         if self.sites and name not in self.callables and self.calls_into_public(target):
             self.callables.add(name)
             self.heat([f"{name}.".encode(), f"{name}(".encode()], boundary=True)
@@ -814,7 +803,10 @@ class _Reader:
 
 
 def is_docstring(node: ast.stmt) -> bool:
-    return isinstance(node, ast.Expr) and string(node.value) is not None
+    if not isinstance(node, ast.Expr):
+        return False
+    value = node.value
+    return isinstance(value, ast.Constant) and isinstance(value.value, str)
 
 
 def is_docstring_or_future(node: ast.stmt) -> bool:
