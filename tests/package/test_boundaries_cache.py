@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from modulith.boundaries import cli, scan
+from modulith.boundaries import model, scan
 from tests.package.sample_project import SampleProject
 from tests.package.test_boundaries import assert_reported, check
 
@@ -28,7 +28,7 @@ def test_an_unchanged_project_is_not_judged_again(
     def judged(*args: object) -> None:
         raise AssertionError("the rules ran although no file changed")
 
-    monkeypatch.setattr(cli, "Project", judged)
+    monkeypatch.setattr(model, "Project", judged)
     assert check(project) == first, "the kept verdict is served as it was"
     project.write("apps/orders/stock.py", "from apps.inventory.services import reserve\n")
     with pytest.raises(AssertionError, match="no file changed"):
@@ -102,3 +102,13 @@ def test_a_reading_process_that_dies_loses_nothing(project: SampleProject) -> No
     alone = read_in_processes(project, 10**9)
 
     assert read_in_processes(project, 1, prelude=CHILD_DIES) == alone
+
+
+def test_the_command_imports_what_judges_only_while_files_are_read() -> None:
+    script = "import sys, modulith.boundaries.cli; print(*sys.modules)"
+    command = [sys.executable, "-c", script]
+    imported = subprocess.run(command, capture_output=True, text=True, check=True).stdout.split()
+
+    judges = {f"modulith.boundaries.{name}" for name in ("model", "rules", "baseline")}
+    assert "modulith.boundaries.scan" in imported
+    assert judges.isdisjoint(imported), "imported before any file is read"

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from modulith.boundaries.names import domain_of, is_public, is_test
 from modulith.boundaries.rules import (
     GET_MODEL,
     HANDED_OUT,
@@ -31,9 +32,6 @@ from modulith.boundaries.rules import (
     TABLE,
     Reach,
     Violation,
-    domain_of,
-    is_public,
-    is_test,
 )
 from modulith.boundaries.scan import Module, Scan, scan_project
 from modulith.boundaries.source import module_name, read_module

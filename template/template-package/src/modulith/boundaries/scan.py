@@ -20,7 +20,7 @@ import marshal
 import os
 import select
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache, cached_property
 from pathlib import Path
@@ -41,10 +41,22 @@ READ_SIZE = 1 << 16  # bytes asked for at a time: most files come in one read
 MAX_BATCHES = 256  # their numbers, a byte each, fit in the smallest pipe POSIX allows
 PACKAGE_FOLDER = "template-package"  # the template's package: owned by it, not read
 # The code whose output the cache keeps: a change to any of it drops the cache whole.
-READING_CODE = ("source.py", "scan.py", "model.py", "rules.py", "cli.py", "../domains.py")
+READING_CODE = (
+    "source.py",
+    "names.py",
+    "scan.py",
+    "model.py",
+    "rules.py",
+    "cli.py",
+    "../domains.py",
+)
 
 Entry = tuple[bytes, tuple[Any, ...]]  # content hash, ModuleFacts
 Problem = tuple[str, int, str]  # (file or folder, line, what went wrong)
+
+
+def nothing() -> None:
+    pass
 
 
 class Module(NamedTuple):
@@ -111,9 +123,12 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def scan_project(root: Path, use_cache: bool = True, save: bool = True) -> Scan:
+def scan_project(
+    root: Path, use_cache: bool = True, save: bool = True, meanwhile: Callable[[], None] = nothing
+) -> Scan:
     """Every module of the project, read through the cache unless told otherwise; with
-    `save`, what was read is cached for the next run (else the caller saves the scan)."""
+    `save`, what was read is cached for the next run (else the caller saves the scan).
+    `meanwhile` runs here while other processes read, when they do."""
     with collector_paused():
         cached, key, verdict = load_stored(root / CACHE_FILE) if use_cache else ({}, b"", None)
         files, problems = python_files(str(root))
@@ -134,7 +149,7 @@ def scan_project(root: Path, use_cache: bool = True, save: bool = True) -> Scan:
                 entries[file] = entry
             else:
                 stale.append((file, digest))
-        for (file, _), entry in zip(stale, read_all(str(root), stale), strict=True):
+        for (file, _), entry in zip(stale, read_all(str(root), stale, meanwhile), strict=True):
             if entry[0]:
                 entries[file] = entry
             else:
@@ -149,7 +164,9 @@ def scan_project(root: Path, use_cache: bool = True, save: bool = True) -> Scan:
         return found
 
 
-def read_all(root: str, stale: list[tuple[str, bytes]]) -> list[Entry]:
+def read_all(
+    root: str, stale: list[tuple[str, bytes]], meanwhile: Callable[[], None] = nothing
+) -> list[Entry]:
     """Fresh entries for these files. Many (a first run) are shared out among the
     cores: this process and a forked child per other core take small batches of files
     in turn until none is left, so a process the machine holds back takes fewer
@@ -159,7 +176,8 @@ def read_all(root: str, stale: list[tuple[str, bytes]]) -> list[Entry]:
     takes them in between its own batches: when the reading ends, little is left to
     take. Forking by hand, rather than through concurrent.futures or multiprocessing,
     costs neither their 50 ms of imports nor pickling; where there is no fork
-    (Windows) or threads run (fork would copy their locks), everything is read here."""
+    (Windows) or threads run (fork would copy their locks), everything is read here.
+    Once the children run, this process runs `meanwhile` before it reads."""
     workers = min(os.cpu_count() or 1, len(stale) // PARALLEL_FROM + 1)
     threads = sys.modules.get("threading")
     if workers == 1 or not hasattr(os, "fork") or (threads and threads.active_count() > 1):
@@ -170,6 +188,7 @@ def read_all(root: str, stale: list[tuple[str, bytes]]) -> list[Entry]:
     os.write(handing_out, bytes(range(len(batches))))
     os.close(handing_out)  # an empty pipe then reads as its end: no batch left
     children = dict(fork_reader(root, batches, numbers) for _ in range(workers - 1))
+    meanwhile()
     read: dict[int, list[Entry]] = {}
     pipes = list(children.values())
     for number in taken(numbers):
@@ -202,16 +221,23 @@ def receive(pipes: list[int], read: dict[int, list[Entry]], wait: bool) -> None:
         if not ready:
             return
         for pipe in ready:
-            frame = read_frame(pipe)
-            try:
-                number, entries = marshal.loads(frame) if frame else (None, None)
-            except (EOFError, ValueError, TypeError):
-                number = None
-            if number is None:
+            batch = received(read_frame(pipe))
+            if batch is None:
                 pipes.remove(pipe)
                 os.close(pipe)
             else:
-                read[number] = entries
+                read[batch[0]] = batch[1]
+
+
+def received(frame: bytes) -> tuple[int, list[Entry]] | None:
+    """(number, entries) of a batch a child sent; None at its end or if it broke off."""
+    if not frame:
+        return None
+    try:
+        number, entries = marshal.loads(frame)  # noqa: S302 (our own child's output)
+    except (EOFError, ValueError, TypeError):
+        return None
+    return number, entries
 
 
 def read_frame(pipe: int) -> bytes:

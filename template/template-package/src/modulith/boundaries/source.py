@@ -19,10 +19,12 @@ import ast
 import bisect
 import re
 from collections.abc import Sequence
-from inspect import Parameter, Signature, _ParameterKind
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from modulith.boundaries.rules import is_test
+from modulith.boundaries.names import is_test
+
+if TYPE_CHECKING:  # inspect lays signatures out: imported by the readers that need it
+    from inspect import Parameter, _ParameterKind
 
 ROOT_PACKAGES = frozenset({"apps", "core", "config"})
 PROJECT_ROOTS = tuple(ROOT_PACKAGES)  # the prefixes of every name in the project
@@ -844,6 +846,8 @@ def literal(node: ast.expr) -> object:
 
 def signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
     """`(*, name: str) -> OrderData`: laid out by `inspect`, with the source's own text."""
+    from inspect import Parameter, Signature  # here: only a domain's public modules need it
+
     args = node.args
     positional = [*args.posonlyargs, *args.args]
     kinds: list[_ParameterKind] = [Parameter.POSITIONAL_ONLY] * len(args.posonlyargs)
@@ -874,7 +878,9 @@ class Source(str):
         return str(self)
 
 
-def parameter(arg: ast.arg, kind: _ParameterKind, default: ast.expr | None = None) -> Parameter:
+def parameter(arg: ast.arg, kind: "_ParameterKind", default: ast.expr | None = None) -> "Parameter":
+    from inspect import Parameter  # here, as in signature
+
     return Parameter(
         arg.arg,
         kind,
