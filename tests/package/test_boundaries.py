@@ -1,4 +1,6 @@
 import argparse
+import ast
+import inspect
 import io
 import json
 import os
@@ -23,7 +25,7 @@ from modulith.boundaries.rules import (
     check_reaches,
     find_cycles,
 )
-from modulith.boundaries.source import read_module
+from modulith.boundaries.source import read_module, signature
 from modulith.commands import run_without_django
 from modulith.domains import Declaration
 from tests.package.sample_project import SampleProject
@@ -999,3 +1001,43 @@ def test_a_query_lookup_walking_into_a_third_domain_is_reported(
         assert_reported(report, "apps/billing/charges.py:7", "model-relations", "inventory.Item")
     else:
         assert status == 0, report
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "# -*- coding: latin-1 -*-\nTABLE = 'café'\nfrom apps.orders.services import place\n",
+        "\ufefffrom apps.orders.services import place\n",
+        "#!/usr/bin/env python\n# coding: cp1252\nfrom apps.orders.services import place\n",
+    ],
+)
+def test_files_in_another_encoding_read_as_python_reads_them(source: str) -> None:
+    encoding = "cp1252" if "cp1252" in source else "latin-1" if "latin" in source else "utf-8"
+    facts = read_module(source.encode(encoding), "apps.billing.invoices", False)
+
+    assert facts.error is None
+    assert facts.imports[0][1:] == ("apps.orders.services", "place")
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        "def f(): ...",
+        "def f(a, /): ...",
+        "def f(a, /, b): ...",
+        "def f(*, a): ...",
+        "def f(a=1, *, b=2): ...",
+        "def f(*args, **kwargs): ...",
+        "async def f(x: str = 'x') -> None: ...",
+        "def f(a, b=1, /, c: int = 2, *args: str, d, e: int | None = None, **kw: bool)"
+        " -> list[int]: ...",
+    ],
+)
+def test_signatures_are_laid_out_as_inspect_lays_them_out(definition: str) -> None:
+    namespace: dict[str, object] = {}
+    exec(definition, namespace)  # the oracle: the function itself, as inspect prints it
+    expected = str(inspect.signature(namespace["f"]))  # type: ignore[arg-type]
+    node = ast.parse(definition).body[0]
+    assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+
+    assert signature(node) == expected

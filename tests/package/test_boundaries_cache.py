@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from modulith.boundaries import cli, scan
+from modulith.boundaries import model, scan
 from tests.package.sample_project import SampleProject
 from tests.package.test_boundaries import assert_reported, check
 
@@ -28,7 +28,7 @@ def test_an_unchanged_project_is_not_judged_again(
     def judged(*args: object) -> None:
         raise AssertionError("the rules ran although no file changed")
 
-    monkeypatch.setattr(cli, "Project", judged)
+    monkeypatch.setattr(model, "Project", judged)
     assert check(project) == first, "the kept verdict is served as it was"
     project.write("apps/orders/stock.py", "from apps.inventory.services import reserve\n")
     with pytest.raises(AssertionError, match="no file changed"):
@@ -68,12 +68,47 @@ print(sorted((name, module.facts) for name, module in modules.items()))
 """
 
 
+# A child that dies after sending some batches: the batch it was reading is read again.
+CHILD_DIES = """
+import os
+from modulith.boundaries import scan
+parent, read_file, count = os.getpid(), scan.read_file, [0]
+scan.BATCH = 1
+
+def dying(*args):
+    count[0] += os.getpid() != parent
+    if count[0] == 3:
+        os._exit(1)
+    return read_file(*args)
+
+scan.read_file = dying
+"""
+
+
+def read_in_processes(project: SampleProject, parallel_from: int, prelude: str = "") -> str:
+    script = prelude + READ_ON_EVERY_CORE
+    command = [sys.executable, "-c", script, str(parallel_from), str(project.root)]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
 def test_reading_on_every_core_gives_what_one_process_reads(project: SampleProject) -> None:
     project.write("apps/orders/broken.py", "def broken(:\n")
 
-    def read(parallel_from: int) -> str:
-        command = [sys.executable, "-c", READ_ON_EVERY_CORE, str(parallel_from), str(project.root)]
-        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    assert read_in_processes(project, 1) == read_in_processes(project, 10**9)
+    assert "apps.orders.broken" in read_in_processes(project, 1)
 
-    assert read(1) == read(10**9)
-    assert "apps.orders.broken" in read(1)
+
+def test_a_reading_process_that_dies_loses_nothing(project: SampleProject) -> None:
+    alone = read_in_processes(project, 10**9)
+
+    assert read_in_processes(project, 1, prelude=CHILD_DIES) == alone
+
+
+def test_the_command_imports_what_judges_only_while_files_are_read() -> None:
+    script = "import sys, modulith.boundaries.cli; print(*sys.modules)"
+    command = [sys.executable, "-c", script]
+    imported = subprocess.run(command, capture_output=True, text=True, check=True).stdout.split()
+
+    judges = {f"modulith.boundaries.{name}" for name in ("model", "rules", "baseline")}
+    assert "modulith.boundaries.scan" in imported
+    assert judges.isdisjoint(imported), "imported before any file is read"

@@ -17,7 +17,8 @@ The rules (README.md, "The boundary rules"):
 `python manage.py check_boundaries` (cli.py) reads every rule from the source, with
 no Django set-up: source.py reads one file, scan.py reads them all (with a cache),
 model.py is the one model of the project (each module, its owner, its reaches and
-definitions, which the module map reads too) and rules.py judges the reaches; baseline.py
-holds the known crossings a team tolerates for now. checks.py applies rules 4 and 5
-to the loaded models as a Django system check, for `manage.py check`.
+definitions, which the module map reads too) and rules.py judges the reaches (names.py
+holds what a module's name says); baseline.py holds the known crossings a team
+tolerates for now. checks.py applies rules 4 and 5 to the loaded models as a Django
+system check, for `manage.py check`.
 """

@@ -16,10 +16,10 @@ from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from modulith.boundaries.names import BASELINE_NAME as BASELINE_NAME
 from modulith.boundaries.rules import Violation
 from modulith.domains import project_root
 
-BASELINE_NAME = "boundaries-baseline.json"
 # Broken declarations are mistakes in apps.py, not crossings to tolerate.
 NEVER_BASELINED = frozenset({"declarations", "ownership", "syntax"})
 ABOUT = (

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from modulith.boundaries.names import domain_of, is_public, is_test
 from modulith.boundaries.rules import (
     GET_MODEL,
     HANDED_OUT,
@@ -31,9 +32,6 @@ from modulith.boundaries.rules import (
     TABLE,
     Reach,
     Violation,
-    domain_of,
-    is_public,
-    is_test,
 )
 from modulith.boundaries.scan import Module, Scan, scan_project
 from modulith.boundaries.source import module_name, read_module
@@ -91,6 +89,7 @@ class Project:
     ) -> None:
         self.modules = modules
         self._star_names: dict[str, frozenset[str]] = {}  # memo, used from here on
+        self._resolved: dict[str, str] = {}  # memo of resolve: many names are bases of many classes
         self._relation_graph: dict[str, dict[str, str]] | None = None
         self.declarations, self.labels, self.problems = declarations_from(modules)
         self.label_by_domain = {domain: label for label, domain in self.labels.items()}
@@ -145,6 +144,12 @@ class Project:
     def resolve(self, name: str) -> str:
         """Follow re-exports (aliases and star imports too) to where a name is defined:
         `apps.inventory.services.Inventory` -> `apps.inventory.models.Inventory`."""
+        found = self._resolved.get(name)
+        if found is None:
+            found = self._resolved[name] = self.follow(name)
+        return found
+
+    def follow(self, name: str) -> str:
         for _ in range(20):  # re-exports never chain this deep; a loop stops here
             module, rest = self.split(name)
             if module is None or not rest:
@@ -257,13 +262,17 @@ class Project:
             source = self.owners[name]
             if source not in self.declarations and source != SHARED:
                 continue
-            file, test = module.file, is_test(name)
-            found = {
-                Reach(file, line, source, target, kind, what, detail, test)
-                for line, target, kind, what, detail in self.reaches_from(module, source)
-                if target != source and target in self.declarations
-            }
-            yield from sorted(found)
+            rows = [
+                row
+                for row in self.reaches_from(module, source)
+                if row[1] != source and row[1] in self.declarations
+            ]
+            if rows:
+                file, test = module.file, is_test(name)
+                yield from sorted({
+                    Reach(file, line, source, target, kind, what, detail, test)
+                    for line, target, kind, what, detail in rows
+                })  # fmt: skip
 
     def reaches_from(self, module: Module, source: str) -> Iterator[Row]:
         """(line, target domain, kind, what, detail) of each of the module's reaches."""
@@ -293,10 +302,15 @@ class Project:
                 yield from self.imported(line, imported, name, f"by name ({kind})", source)
         for line, chain in facts.attributes:
             yield from self.attribute(line, chain, source, imported_modules)
-        yield from self.relations(module)
-        yield from self.raw_sql(module)
-        yield from self.foreign_tables(module)
-        yield from self.lookups(module)
+        # Most modules hold none of these: their generators are not even started.
+        if facts.relations or facts.receivers:
+            yield from self.relations(module)
+        if facts.sql:
+            yield from self.raw_sql(module)
+        if facts.classes:
+            yield from self.foreign_tables(module)
+        if facts.lookups:
+            yield from self.lookups(module)
 
     def imported(self, line: int, imported: str, name: str, how: str, source: str) -> Iterator[Row]:
         """`from imported import name` (name "" for `import imported`)."""
@@ -532,13 +546,14 @@ def declarations_from(
     """Each domain's declarations read from its `apps.py`, its app label, and problems."""
     domains = sorted(
         parts[1]
-        for parts in (name.split(".") for name in modules)
+        for parts in (name.split(".") for name in modules if name.endswith(".apps"))
         if len(parts) == 3 and parts[0] == "apps" and parts[2] == "apps"
     )
     declarations, labels, problems = {}, {}, []
+    known = set(domains)
     for domain in domains:
         module = modules[f"apps.{domain}.apps"]
-        declaration, label, found = read_config(domain, module, set(domains))
+        declaration, label, found = read_config(domain, module, known)
         if declaration is not None:
             declarations[domain], labels[label] = declaration, domain
         problems += found

@@ -9,9 +9,10 @@ import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from modulith.boundaries.names import PUBLIC_MODULES, is_public
+from modulith.boundaries.names import domain_of as domain_of  # for the model and the map
+from modulith.boundaries.names import is_test as is_test
 from modulith.domains import Declaration
-
-PUBLIC_MODULES = frozenset({"services", "events"})
 
 # What a reach is, from the most to the least direct.
 IMPORT = "import"  # imports a module of the target (also by name, through importlib)
@@ -58,26 +59,6 @@ class Violation:
 
     def render(self) -> str:
         return f"{self.location}: [{self.rule}] {self.message}\n    fix: {self.fix}"
-
-
-def domain_of(module: str) -> str | None:
-    """`apps.orders.api.views` -> `orders`; None outside `apps`."""
-    parts = module.split(".")
-    return parts[1] if len(parts) > 1 and parts[0] == "apps" else None
-
-
-def is_public(module: str, public_modules: frozenset[str] = PUBLIC_MODULES) -> bool:
-    """Whether `module` is, or lies inside, a domain's public module: `apps.orders.services`,
-    `apps.orders.services.pricing` (a `services/` package stays public throughout)."""
-    parts = module.split(".")
-    return len(parts) >= 3 and parts[0] == "apps" and parts[2] in public_modules
-
-
-def is_test(module: str) -> bool:
-    """Test code: a module in a `tests` package, or a `conftest`. The file's own name
-    gives no exemption: `test_mode.py` beside production code is production code."""
-    parts = module.split(".")
-    return "tests" in parts[:-1] or parts[-1] in {"tests", "conftest"}
 
 
 def uses_domain(reach: Reach) -> bool:

@@ -18,8 +18,9 @@ import gc
 import hashlib
 import marshal
 import os
+import select
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache, cached_property
 from pathlib import Path
@@ -40,10 +41,22 @@ READ_SIZE = 1 << 16  # bytes asked for at a time: most files come in one read
 MAX_BATCHES = 256  # their numbers, a byte each, fit in the smallest pipe POSIX allows
 PACKAGE_FOLDER = "template-package"  # the template's package: owned by it, not read
 # The code whose output the cache keeps: a change to any of it drops the cache whole.
-READING_CODE = ("source.py", "scan.py", "model.py", "rules.py", "cli.py", "../domains.py")
+READING_CODE = (
+    "source.py",
+    "names.py",
+    "scan.py",
+    "model.py",
+    "rules.py",
+    "cli.py",
+    "../domains.py",
+)
 
 Entry = tuple[bytes, tuple[Any, ...]]  # content hash, ModuleFacts
 Problem = tuple[str, int, str]  # (file or folder, line, what went wrong)
+
+
+def nothing() -> None:
+    """What `scan_project` runs while others read, unless told otherwise."""
 
 
 class Module(NamedTuple):
@@ -110,9 +123,12 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def scan_project(root: Path, use_cache: bool = True, save: bool = True) -> Scan:
+def scan_project(
+    root: Path, use_cache: bool = True, save: bool = True, meanwhile: Callable[[], None] = nothing
+) -> Scan:
     """Every module of the project, read through the cache unless told otherwise; with
-    `save`, what was read is cached for the next run (else the caller saves the scan)."""
+    `save`, what was read is cached for the next run (else the caller saves the scan).
+    `meanwhile` runs here while other processes read, when they do."""
     with collector_paused():
         cached, key, verdict = load_stored(root / CACHE_FILE) if use_cache else ({}, b"", None)
         files, problems = python_files(str(root))
@@ -133,7 +149,7 @@ def scan_project(root: Path, use_cache: bool = True, save: bool = True) -> Scan:
                 entries[file] = entry
             else:
                 stale.append((file, digest))
-        for (file, _), entry in zip(stale, read_all(str(root), stale), strict=True):
+        for (file, _), entry in zip(stale, read_all(str(root), stale, meanwhile), strict=True):
             if entry[0]:
                 entries[file] = entry
             else:
@@ -148,16 +164,20 @@ def scan_project(root: Path, use_cache: bool = True, save: bool = True) -> Scan:
         return found
 
 
-def read_all(root: str, stale: list[tuple[str, bytes]]) -> list[Entry]:
+def read_all(
+    root: str, stale: list[tuple[str, bytes]], meanwhile: Callable[[], None] = nothing
+) -> list[Entry]:
     """Fresh entries for these files. Many (a first run) are shared out among the
     cores: this process and a forked child per other core take small batches of files
     in turn until none is left, so a process the machine holds back takes fewer
-    batches; each child sends its entries back marshalled through a pipe. The batches
-    are handed out as their numbers, a byte each, in a pipe that every process reads a
-    byte at a time. Forking by hand, rather than through concurrent.futures or
-    multiprocessing, costs neither their 50 ms of imports nor pickling; where there is
-    no fork (Windows) or threads run (fork would copy their locks), everything is read
-    here."""
+    batches. The batches are handed out as their numbers, a byte each, in a pipe that
+    every process reads a byte at a time. Each child sends every batch's entries,
+    marshalled, through a pipe of its own as soon as they are read, and this process
+    takes them in between its own batches: when the reading ends, little is left to
+    take. Forking by hand, rather than through concurrent.futures or multiprocessing,
+    costs neither their 50 ms of imports nor pickling; where there is no fork
+    (Windows) or threads run (fork would copy their locks), everything is read here.
+    Once the children run, this process runs `meanwhile` before it reads."""
     workers = min(os.cpu_count() or 1, len(stale) // PARALLEL_FROM + 1)
     threads = sys.modules.get("threading")
     if workers == 1 or not hasattr(os, "fork") or (threads and threads.active_count() > 1):
@@ -167,19 +187,17 @@ def read_all(root: str, stale: list[tuple[str, bytes]]) -> list[Entry]:
     numbers, handing_out = os.pipe()
     os.write(handing_out, bytes(range(len(batches))))
     os.close(handing_out)  # an empty pipe then reads as its end: no batch left
-    children = [fork_reader(root, batches, numbers) for _ in range(workers - 1)]
-    read = read_batches(root, batches, numbers)
+    children = dict(fork_reader(root, batches, numbers) for _ in range(workers - 1))
+    meanwhile()
+    read: dict[int, list[Entry]] = {}
+    pipes = list(children.values())
+    for number in taken(numbers):
+        read[number] = [read_file(root, item) for item in batches[number]]
+        receive(pipes, read, wait=False)
     os.close(numbers)
-    for pid, pipe in children:
-        with os.fdopen(pipe, "rb") as reader:
-            payload = reader.read()
+    receive(pipes, read, wait=True)
+    for pid in children:
         os.waitpid(pid, 0)
-        try:
-            part = marshal.loads(payload)  # noqa: S302 (our own child's output)
-        except (EOFError, ValueError, TypeError):
-            part = None
-        if isinstance(part, dict):
-            read.update(part)
     # A batch a failed child took is read here.
     return [
         entry
@@ -188,19 +206,57 @@ def read_all(root: str, stale: list[tuple[str, bytes]]) -> list[Entry]:
     ]
 
 
-def read_batches(
-    root: str, batches: list[list[tuple[str, bytes]]], numbers: int
-) -> dict[int, list[Entry]]:
-    """The entries of every batch this process takes from the pipe of batch numbers."""
-    read = {}
+def taken(numbers: int) -> Iterator[int]:
+    """The numbers of the batches this process takes from the pipe of batch numbers."""
     while number := os.read(numbers, 1):
-        read[number[0]] = [read_file(root, item) for item in batches[number[0]]]
-    return read
+        yield number[0]
+
+
+def receive(pipes: list[int], read: dict[int, list[Entry]], wait: bool) -> None:
+    """Take the batches the children have sent, into `read`: those already in their
+    pipes, or with `wait`, every one until each child has closed its pipe (a child
+    that failed sends nothing more, and its batch is read again)."""
+    while pipes:
+        ready = select.select(pipes, [], [], None if wait else 0)[0]
+        if not ready:
+            return
+        for pipe in ready:
+            batch = received(read_frame(pipe))
+            if batch is None:
+                pipes.remove(pipe)
+                os.close(pipe)
+            else:
+                read[batch[0]] = batch[1]
+
+
+def received(frame: bytes) -> tuple[int, list[Entry]] | None:
+    """(number, entries) of a batch a child sent; None at its end or if it broke off."""
+    if not frame:
+        return None
+    try:
+        number, entries = marshal.loads(frame)  # noqa: S302 (our own child's output)
+    except (EOFError, ValueError, TypeError):
+        return None
+    return number, entries
+
+
+def read_frame(pipe: int) -> bytes:
+    """One frame a child sent (its length, 4 bytes, then its bytes), or b"" at the end."""
+    head = read_exactly(pipe, 4)
+    return read_exactly(pipe, int.from_bytes(head, "little")) if len(head) == 4 else b""
+
+
+def read_exactly(pipe: int, size: int) -> bytes:
+    parts, left = [], size
+    while left and (part := os.read(pipe, min(left, READ_SIZE))):
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
 
 
 def fork_reader(root: str, batches: list[list[tuple[str, bytes]]], numbers: int) -> tuple[int, int]:
     """(pid, read end of its pipe) of a child that reads the batches it takes and sends
-    their entries, marshalled, down the pipe."""
+    each one's number and entries, marshalled, down the pipe."""
     reader, writer = os.pipe()
     pid = os.fork()
     if pid:
@@ -209,7 +265,10 @@ def fork_reader(root: str, batches: list[list[tuple[str, bytes]]], numbers: int)
     try:  # the child: nothing but its batches, then leave at once (no clean-up to run)
         os.close(reader)
         with os.fdopen(writer, "wb") as out:
-            out.write(marshal.dumps(read_batches(root, batches, numbers)))
+            for number in taken(numbers):
+                frame = marshal.dumps((number, [read_file(root, item) for item in batches[number]]))
+                out.write(len(frame).to_bytes(4, "little") + frame)
+                out.flush()
     finally:
         os._exit(0)
 
