@@ -168,7 +168,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 
 # The longest modules, longest first (figures of a full run on two cores): started
-# first, they end while the short ones fill the other worker, instead of one of them
+# first, they end while the short ones fill the other workers, instead of one of them
 # running alone at the end. Modules not listed follow in their usual order.
 LONGEST_FIRST = (
     "tests/test_containers.py",

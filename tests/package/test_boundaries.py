@@ -14,8 +14,9 @@ from django.core.management.base import CommandError
 from pytest_django import Settings
 
 from modulith.boundaries import cli, scan
-from modulith.boundaries.baseline import BASELINE_NAME, BaselineError, read_baseline
+from modulith.boundaries.baseline import BaselineError, read_baseline
 from modulith.boundaries.checks import check_model_relations
+from modulith.boundaries.names import BASELINE_NAME
 from modulith.boundaries.rules import (
     GET_MODEL,
     IMPORT,

@@ -17,7 +17,7 @@ from django.views import View
 
 from modulith.architecture.graph import DomainGraph, Kind, load_project
 from modulith.boundaries.model import EventHandler, EventType, Function, Project
-from modulith.boundaries.rules import domain_of
+from modulith.boundaries.names import domain_of
 from modulith.domains import Declaration
 
 # Methods every view answers the same way: not worth listing.

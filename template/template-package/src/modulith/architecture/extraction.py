@@ -44,9 +44,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from modulith.boundaries.baseline import BASELINE_NAME, Crossing, read_baseline
+from modulith.boundaries.baseline import Crossing, read_baseline
 from modulith.boundaries.model import Project
-from modulith.boundaries.rules import GET_MODEL, HANDED_OUT, IMPORT, domain_of, is_test
+from modulith.boundaries.names import BASELINE_NAME, domain_of, is_test
+from modulith.boundaries.rules import GET_MODEL, HANDED_OUT, IMPORT
 from modulith.boundaries.scan import Module
 
 CALLER = "modulith.caller.domain"

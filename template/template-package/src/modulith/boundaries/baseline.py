@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from modulith.boundaries.names import BASELINE_NAME as BASELINE_NAME
+from modulith.boundaries.names import BASELINE_NAME
 from modulith.boundaries.rules import Violation
 from modulith.domains import project_root
 

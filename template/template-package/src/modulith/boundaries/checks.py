@@ -20,7 +20,7 @@ from django.core.checks import CheckMessage, Error
 from django.db import models
 from django.db.models import signals
 
-from modulith.boundaries.rules import domain_of
+from modulith.boundaries.names import domain_of
 from modulith.domains import declaration_of, project_root
 
 MODEL_SIGNALS = (

@@ -10,8 +10,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from modulith.boundaries.names import PUBLIC_MODULES, is_public
-from modulith.boundaries.names import domain_of as domain_of  # for the model and the map
-from modulith.boundaries.names import is_test as is_test
 from modulith.domains import Declaration
 
 # What a reach is, from the most to the least direct.

@@ -802,10 +802,7 @@ class _Reader:
 
 
 def is_docstring(node: ast.stmt) -> bool:
-    if not isinstance(node, ast.Expr):
-        return False
-    value = node.value
-    return isinstance(value, ast.Constant) and isinstance(value.value, str)
+    return isinstance(node, ast.Expr) and string(node.value) is not None
 
 
 def is_docstring_or_future(node: ast.stmt) -> bool:
