@@ -16,7 +16,6 @@ import shlex
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import tomllib
@@ -347,6 +346,17 @@ def http_get(url: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
+def http_post(url: str, body: bytes) -> int:
+    """The status of a JSON POST."""
+    headers = {"Content-Type": "application/json"}
+    call = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(call, timeout=30) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
 def wait_for(url: str, expected: str, process: subprocess.Popen[str], log: Path) -> str:
     deadline = time.monotonic() + 90
     body = ""
@@ -363,12 +373,10 @@ def wait_for(url: str, expected: str, process: subprocess.Popen[str], log: Path)
 
 
 def test_local_profile_command_reloads_an_edited_view_and_shows_the_toolbar(
-    render: Render, tmp_path: Path
+    project: Path, tmp_path: Path
 ) -> None:
     """The `dev` service's command, run on the host as compose would run it in the
     container: its own environment, but SQLite in place of the stack's services."""
-    project = writable_copy(render({}), tmp_path / "shop")
-    run([tool("uv"), "sync", "--python", sys.executable], cwd=project)
     dev = compose_config(project, "local")["services"]["dev"]
     port = free_port()
     command = [part.replace("0.0.0.0:8000", f"127.0.0.1:{port}") for part in dev["command"]]
@@ -396,6 +404,12 @@ def test_local_profile_command_reloads_an_edited_view_and_shows_the_toolbar(
         before = json.loads(wait_for(f"{base}/health/", '"status"', process, log))
         page = wait_for(f"{base}/admin/login/", "Username", process, log)
         assert 'id="djDebug"' in page, "the debug toolbar is on local HTML pages"
+        # The toolbar sees API calls too, and leaves their answers as docs/api.md gives
+        # them: a body over DATA_UPLOAD_MAX_MEMORY_SIZE is 413, JSON too deep to parse 400.
+        too_big = b'{"username": "' + b"x" * (3 * 1024 * 1024) + b'"}'
+        too_deep = b"[" * 100_000 + b"]" * 100_000
+        refused = [http_post(f"{base}/auth/token/", body) for body in (too_big, too_deep)]
+        assert refused == [413, 400], log.read_text()[-3000:]
         # The reloader's first pass, each second, only records the files' times: an
         # edit before it goes unseen (a person's first edit comes later than this).
         time.sleep(3)

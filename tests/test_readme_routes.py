@@ -1,4 +1,5 @@
-"""Every address the READMEs and the docs pages name is one the generated project serves.
+"""Every address the READMEs and the docs pages name is one the generated project serves,
+and every admin section they name is one its admin shows.
 
 The template's README and docs/ pages, and the generated README and docs/ pages, name
 routes in prose (`/api-docs/`) and in commands (`curl https://shop.example.com/auth/token/`);
@@ -61,6 +62,41 @@ def test_every_route_a_readme_names_resolves(
     assert "/no-such-page/" in not_found
     assert {readme: sorted(paths & not_found) for readme, paths in named.items()} == {
         readme: [] for readme in named
+    }
+
+
+# "Domain events > Event publications": an app's section of the admin, then a model's.
+ADMIN_PATH = re.compile(r"\b([A-Z][a-z]+(?: [a-z]+)*) > ([A-Z][a-z]+(?: [a-z]+)*)")
+
+SECTIONS = """
+import json
+from django.contrib import admin
+from django.utils.text import capfirst
+print(json.dumps(sorted(
+    f"{model._meta.app_config.verbose_name} > {capfirst(model._meta.verbose_name_plural)}"
+    for model in admin.site._registry
+)))
+"""
+
+
+def test_every_admin_section_a_page_names_is_in_the_admin(
+    render: Render, install: Callable[[Path], Path]
+) -> None:
+    project = install(render({}))
+    named = {
+        page: {" > ".join(match.groups()) for match in ADMIN_PATH.finditer(text)}
+        for page, text in documentation(project).items()
+    }
+    assert named["generated docs/events-and-tasks.md"], "the failed events' admin page"
+    result = run(
+        [str(project / ".venv" / "bin" / "python"), "-c",
+         f"import django; django.setup(); {SECTIONS}"],
+        cwd=project,
+        env=project_env(DJANGO_SETTINGS_MODULE="config.settings.test", PYTHONPATH=str(project)),
+    )  # fmt: skip
+    shown = set(json.loads(result.stdout.splitlines()[-1]))
+    assert {page: sorted(paths - shown) for page, paths in named.items()} == {
+        page: [] for page in named
     }
 
 

@@ -1,5 +1,6 @@
 """Every answer combination renders to a complete project that passes ruff as rendered."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -191,3 +192,36 @@ def test_template_readme_and_docs_links_reach_files() -> None:
     ]
     assert len(pages) > 1
     assert missing == []
+
+
+# Lines of .env.example that show an example value, not the setting's default.
+EXAMPLE_VALUES = {"REDIS_URL", "EMAIL_URL", "DJANGO_EMAIL_BACKEND", "DJANGO_DEFAULT_FROM_EMAIL"}
+SETTING_DEFAULT = re.compile(r'env(?:\.\w+)?\(\s*"([A-Z0-9_]+)",\s*default=([^)\n]+)\)')
+
+
+def test_env_example_shows_each_settings_default(
+    scenario: tuple[dict[str, object], Path],
+) -> None:
+    """A commented `# NAME=value` line of .env.example is the value the settings take
+    when NAME is unset (base settings first), wherever that default is a literal."""
+    _, project = scenario
+    commented = dict(
+        re.findall(r"^# ([A-Z][A-Z0-9_]+)=(.*)$", (project / ".env.example").read_text(), re.M)
+    )
+    defaults: dict[str, str] = {}
+    for module in ("base", "local", "production"):
+        text = (project / "config" / "settings" / f"{module}.py").read_text()
+        for name, default in SETTING_DEFAULT.findall(text):
+            defaults.setdefault(name, default)
+    compared = {}
+    for name, shown in commented.items():
+        try:
+            default = ast.literal_eval(defaults[name])
+        except (KeyError, ValueError, SyntaxError):
+            continue  # no default, or not a literal (e.g. BASE_DIR / "media")
+        if name not in EXAMPLE_VALUES:
+            as_text = ",".join(default) if isinstance(default, list) else str(default)
+            as_text = "" if default is None else as_text  # unset
+            compared[name] = (shown.lower(), as_text.lower().removesuffix(".0"))
+    assert len(compared) > 10
+    assert {name: pair for name, pair in compared.items() if pair[0] != pair[1]} == {}

@@ -6,6 +6,7 @@ Retries, failed publications and the values handlers receive are unit-tested on 
 package (tests/package/test_events.py, test_worker.py).
 """
 
+import fnmatch
 import json
 import os
 import signal
@@ -180,6 +181,7 @@ def publications(project: WorkerProject, subscriber: str) -> list[tuple[object, 
 
 
 def test_worker_runs_a_task_enqueued_by_a_service(project: WorkerProject) -> None:
+    before = {path.name for path in project.root.iterdir()}
     project.start()
 
     project.shell("from apps.orders import services; services.import_in_background(['a', 'b'])")
@@ -195,6 +197,20 @@ def test_worker_runs_a_task_enqueued_by_a_service(project: WorkerProject) -> Non
 
     assert project.stop() == 0, "the worker must stop cleanly on SIGTERM"
     assert publications(project, "on_order_created")[0][0] is not None
+    # What the worker writes beside the code (Celery beat's schedule) is neither
+    # committed nor copied into the image.
+    written = sorted({path.name for path in project.root.iterdir()} - before)
+    docker_ignored = [
+        line for line in (project.root / ".dockerignore").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]  # fmt: skip
+    check_ignore = ["git", "check-ignore", "--quiet", "--no-index"]
+    assert [
+        name
+        for name in written
+        if subprocess.run([*check_ignore, name], cwd=project.root).returncode != 0
+        or not any(fnmatch.fnmatch(name, pattern) for pattern in docker_ignored)
+    ] == []
 
 
 SLOW_HANDLER = """

@@ -5,6 +5,7 @@ generated project's ruff rules."""
 
 import ast
 import io
+import re
 import subprocess
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -143,3 +144,20 @@ def test_startdomain_allauth_adds_accounts_to_a_project(tmp_path: Path) -> None:
     ]
     assert files_of(tmp_path / "apps" / "accounts") == ACCOUNTS_FILES
     assert not (tmp_path / "apps" / "users").exists()
+
+
+@pytest.mark.parametrize("page", [False, True], ids=["no-accounts-page", "accounts-page"])
+def test_startdomain_allauth_names_only_pages_the_project_has(tmp_path: Path, page: bool) -> None:
+    """The accounts page is rendered by Copier with the `accounts` answer: a project
+    that adds the domain with startdomain alone has none to be sent to."""
+    (tmp_path / "apps").mkdir()
+    if page:
+        (tmp_path / "docs").mkdir()
+        (tmp_path / "docs" / "accounts.md").write_text("# Accounts\n")
+    out = io.StringIO()
+
+    with redirect_stdout(out):
+        assert run_without_django(["startdomain", "accounts", "--allauth"], tmp_path) == 0
+
+    named = set(re.findall(r"\b[\w./-]+\.md\b", out.getvalue()))
+    assert named == ({"docs/accounts.md"} if page else set()), out.getvalue()

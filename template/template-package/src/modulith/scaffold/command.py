@@ -58,12 +58,15 @@ def start_domain(root: Path, name: str, worker: str | None = None) -> str:
 
 
 ACCOUNTS_NEXT = """\
-Created apps/accounts/ (docs/accounts.md). Next: add "allauth.*" to the modules of
+Created apps/accounts/{page}. Next: add "allauth.*" to the modules of
 [[tool.mypy.overrides]] in pyproject.toml (a library without type information), then
   uv add "django-allauth[headless]>=65.13"
   uv run python manage.py migrate
   uv run python manage.py domain_map
 and set ACCOUNTS_FRONTEND_URL in production (`check --deploy` says so)."""
+# Rendered by Copier with the `accounts` answer only: a project that adds the domain
+# here may have no such page.
+ACCOUNTS_PAGE = "docs/accounts.md"
 
 
 def start_accounts(root: Path, name: str) -> str:
@@ -71,7 +74,8 @@ def start_accounts(root: Path, name: str) -> str:
     if name != ACCOUNTS:
         raise ScaffoldError(f"--allauth renders the {ACCOUNTS} domain: name it {ACCOUNTS}")
     render_accounts(root, existing=discover_domains(root))
-    return ACCOUNTS_NEXT
+    page = f" ({ACCOUNTS_PAGE})" if (root / ACCOUNTS_PAGE).is_file() else ""
+    return ACCOUNTS_NEXT.format(page=page)
 
 
 def main(argv: Sequence[str] | None = None, root: Path | None = None) -> int:
