@@ -2,9 +2,12 @@
 domain's code derives from its own. The template's question and `manage.py startdomain`
 both use these rules (tests/test_answers.py shows the question's messages reach users)."""
 
-import re
+import ast
+import keyword
+import string
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from modulith.events.apps import EventsConfig
@@ -41,6 +44,10 @@ PROMPT_WIDTH = 80 - len("Validation error for question 'domains': ")
         (["box", "boxes"], "'boxes': same model as 'box'"),
         (["none"], "'none': its class would be None"),
         (["orders", "trues"], "'trues': its class would be True"),
+        (["s"], "'s': its class name would be empty"),
+        (["orders", "i"], "'i': its class I reads as l or 1"),
+        (["o"], "'o': its class O reads as 0"),
+        (["debug_toolbar"], "'debug_toolbar': a reserved name"),
         # Shortened to fit the prompt's one-line error bar, then given whole.
         (
             ["customer_support_tickets_x"],
@@ -76,6 +83,22 @@ def test_every_bad_name_is_named_at_once_one_per_line() -> None:
     ]
 
 
+# Every name of one or two characters, and a few longer ones with the rules' endings.
+SHORT_NAMES = [
+    a + b for a in string.ascii_lowercase for b in ["", *string.ascii_lowercase, *"0123456789_"]
+] + ["a_s", "x_i", "order_s", "s_s", "ies", "es", "ses", "ves", "mice", "abcdefghijklmnopqrstmice"]
+
+
+@pytest.mark.parametrize("name", SHORT_NAMES)
+def test_every_accepted_name_derives_valid_unambiguous_names(name: str) -> None:
+    """The model, its variable and the AppConfig of an accepted name are Python
+    identifiers, no keywords, and the class is none ruff refuses as ambiguous (E742)."""
+    if problem(name) is None:
+        derived = [model_name(name), model_var(name), config_class(name)]
+        assert all(n.isidentifier() and not keyword.iskeyword(n) for n in derived), derived
+        assert derived[0] not in {"I", "O", "l"}
+
+
 def test_a_name_is_judged_beside_the_earlier_ones() -> None:
     assert problem("orders") is None
     assert problem("orders", ["orders"]) == "listed twice"
@@ -84,28 +107,70 @@ def test_a_name_is_judged_beside_the_earlier_ones() -> None:
     assert problem("x" * (MAX_LENGTH + 1)) == f"over {MAX_LENGTH} characters"
 
 
-def test_every_installed_app_label_is_refused() -> None:
-    """Two apps cannot share a label: each app the generated settings install besides
-    the domains, in any variant of the answers, is refused as a domain name."""
-    settings = (TEMPLATE_ROOT / "template/config/settings/base.py.jinja").read_text()
-    installed = settings.split("INSTALLED_APPS = [", 1)[1].split("]", 1)[0]
-    apps = re.findall(r'^ +"([\w.]+)",$', installed, re.M)
-    labels = [
-        EventsConfig.label if app == EventsConfig.name else app.rsplit(".", 1)[-1] for app in apps
-    ]
-    assert {"core", "modulith", "modulith_events"} <= set(labels)
+# Every value of the questions that change which apps the settings install.
+SETTINGS_VARIANTS = [
+    {"worker": worker, "use_redis_cache": cache}
+    for worker in ("django-q2", "celery", "none")
+    for cache in (True, False)
+]
 
-    assert [(label, problem(label)) for label in labels] == [
-        (label, "a reserved name") for label in labels
+
+def installed_apps(source: str) -> list[str]:
+    """The apps a settings module lists in INSTALLED_APPS, by any assignment to it."""
+    targets = {"INSTALLED_APPS", "settings['INSTALLED_APPS']"}
+    return [
+        item.value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Assign | ast.AugAssign)
+        and targets.intersection(
+            ast.unparse(target)
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        )
+        for listed in ast.walk(node.value)
+        if isinstance(listed, ast.List)
+        for item in listed.elts
+        if isinstance(item, ast.Constant) and isinstance(item.value, str)
+    ]
+
+
+def settings_apps(variant: dict[str, object]) -> list[str]:
+    """The apps each of the project's settings modules installs, for these answers."""
+    folder = TEMPLATE_ROOT / "template/config/settings"
+    apps = []
+    for path in sorted(folder.glob("*.py*")):
+        source = path.read_text()
+        if path.suffix == ".jinja":
+            source = jinja2.Template(source).render(variant)
+        apps += installed_apps(source)
+    return apps
+
+
+def label_and_package(app: str) -> set[str]:
+    """The app's label, as Django derives it, and its top-level package."""
+    label = EventsConfig.label if app == EventsConfig.name else app.rsplit(".", 1)[-1]
+    return {label, app.split(".", 1)[0]}
+
+
+@pytest.mark.parametrize("variant", SETTINGS_VARIANTS, ids=str)
+def test_every_installed_app_label_and_package_is_refused(variant: dict[str, object]) -> None:
+    """Two apps cannot share a label: each app any settings module (local, test,
+    production) installs besides the domains, in any variant of the answers, is refused
+    as a domain name, by its label and by its top-level package."""
+    apps = settings_apps(variant)
+    assert {"core", "modulith", "modulith.events", "debug_toolbar"} <= set(apps)
+    names = sorted({name for app in apps for name in label_and_package(app)})
+
+    assert [(name, problem(name)) for name in names] == [
+        (name, "a reserved name") for name in names
     ]
 
 
 def test_accounts_refused_beside_allauth_app_labels() -> None:
-    """django-allauth's app labels (read from the accounts domain's settings) cannot
-    be domains beside accounts, and accounts cannot be added twice."""
+    """django-allauth's app labels and package (read from the accounts domain's
+    settings) cannot be domains beside accounts, and accounts cannot be added twice."""
     fragment = TEMPLATE_ROOT / "template/template-package/src/modulith/scaffold/accounts"
-    installed = re.findall(r'"allauth(?:\.(\w+))?"', (fragment / "settings.py-tpl").read_text())
-    labels = {label or "allauth" for label in installed}
+    apps = installed_apps((fragment / "settings.py-tpl").read_text())
+    labels = {name for app in apps for name in label_and_package(app)}
     assert {"allauth", "account", "headless"} <= labels <= ALLAUTH_LABELS
     for label in sorted(ALLAUTH_LABELS):
         assert label in accounts_refusal(["orders", label]), label

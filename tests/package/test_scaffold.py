@@ -14,10 +14,12 @@ from modulith.commands import run_without_django
 from modulith.scaffold import (
     EVENT_EXAMPLE,
     TASK_EXAMPLE,
+    WELCOME_EXAMPLE,
     DomainSpec,
     ScaffoldError,
     render_domain,
 )
+from modulith.scaffold.names import MAX_LENGTH
 from tests.package.lint import RUFF, ruff_config
 
 ALWAYS = {
@@ -38,6 +40,7 @@ ALWAYS = {
     "tests/test_api.py",
     "tests/test_services.py",
 }
+LETTERS = "abcdefghijklmnopqrtuvwxyz"  # no s: a model as long as its name
 SPECS = {
     "plain": DomainSpec("orders"),
     "tasks-django-q2": DomainSpec("order_lines", worker="django-q2", task_example=True),
@@ -54,6 +57,39 @@ SPECS = {
     "same-names": DomainSpec("order_createds", event_publisher="orders"),
     # A config class that would be named AppConfig.
     "app": DomainSpec("app", event_publisher="orders"),
+    # A model named like the accounts domain's event its handler imports.
+    "welcome-same-names": DomainSpec("account_verifieds", event_publisher="orders", welcome=True),
+    # The longest names, with a model longer still: a singular can be (mice, mouse).
+    "longest": DomainSpec(
+        "abcdefghijklmnopqrstmice",
+        worker="django-q2",
+        task_example=True,
+        event_publisher="abcdefghijklmnopcriteria",
+        welcome=True,
+    ),
+    # The longest models used through their module: one pytest would collect, and one
+    # named like the event it handles.
+    "longest-test-model": DomainSpec(
+        "testabcdefghijklmnopmice",
+        worker="celery",
+        task_example=True,
+        event_publisher="abcdefghijklmnopcriteria",
+    ),
+    "longest-event-model": DomainSpec(
+        "abcdefghijklmno_createds", event_publisher="abcdefghijklmno", welcome=True
+    ),
+    # Each length around the ones where a line reaches 100 characters, with a model as
+    # long as the name or one longer.
+    **{
+        f"length-{length}{ending}": DomainSpec(
+            LETTERS[: length - len(ending)] + ending,
+            worker="celery",
+            task_example=True,
+            event_publisher=LETTERS[-length:],
+        )
+        for length in range(12, MAX_LENGTH + 1)
+        for ending in ("", "mice")
+    },
 }
 
 
@@ -79,6 +115,8 @@ def test_each_spec_gets_exactly_its_files(rendered: dict[str, Path], key: str) -
         expected |= TASK_EXAMPLE
     if spec.event_publisher:
         expected |= EVENT_EXAMPLE
+    if spec.welcome:
+        expected |= WELCOME_EXAMPLE
 
     assert files_of(rendered[key]) == expected
     assert rendered[key] == rendered[key].parent.parent / "apps" / spec.name
@@ -95,15 +133,18 @@ def test_every_file_parses_and_names_the_domain(rendered: dict[str, Path], key: 
 
     apps_py = (rendered[key] / "apps.py").read_text()
     assert f'name = "apps.{spec.name}"' in apps_py
+    uses = (["accounts"] if spec.welcome else []) + [spec.event_publisher or ""]
     if spec.event_publisher:
-        assert f'depends_on: tuple[str, ...] = ("{spec.event_publisher}",)' in apps_py
+        listed = ", ".join(f'"{name}"' for name in uses) + ("," if len(uses) == 1 else "")
+        assert f"depends_on: tuple[str, ...] = ({listed})" in apps_py
 
 
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]])
 def test_the_rendered_domains_keep_the_projects_ruff_rules(
     rendered: dict[str, Path], command: list[str]
 ) -> None:
-    for folder in rendered.values():
+    failures = []
+    for key, folder in rendered.items():
         project = folder.parent.parent
         ruff_config(project / "ruff.toml")
 
@@ -115,7 +156,9 @@ def test_the_rendered_domains_keep_the_projects_ruff_rules(
             check=False,
         )
 
-        assert result.returncode == 0, f"{folder.name}:\n{result.stdout}{result.stderr}"
+        if result.returncode:
+            failures.append(f"{key}:\n{result.stdout}{result.stderr}")
+    assert not failures, "\n".join(failures)
 
 
 def test_an_existing_folder_is_refused_untouched(tmp_path: Path) -> None:

@@ -9,14 +9,19 @@ import re
 from collections.abc import Sequence
 
 MAX_LENGTH = 24
+# Class names ruff refuses (E742), with what each reads as (l, the third, is never a
+# class: a model name is capitalized).
+AMBIGUOUS = {"I": "l or 1", "O": "0"}
 # Names Django, its contrib apps, the project's libraries or the project itself use
-# as app labels or top-level packages: a domain of that name would collide with them.
+# as app labels or top-level packages, in any settings module (local's debug_toolbar
+# too): a domain of that name would collide with them.
 RESERVED = frozenset(
     {
         "admin", "auth", "contenttypes", "sessions", "messages", "staticfiles", "sites",
         "core", "config", "apps", "tests", "api", "rest_framework", "drf_spectacular",
         "drf_spectacular_sidecar", "authtoken", "drf_standardized_errors", "django",
         "django_q", "celery", "environ", "modulith", "modulith_events", "axes",
+        "debug_toolbar",
     }
 )  # fmt: skip
 
@@ -125,16 +130,21 @@ def problem(
         return f"over {MAX_LENGTH} characters"
     if keyword.iskeyword(name):
         return "a Python keyword"
-    if model_name(name) in {"None", "True", "False"}:
-        return f"its class would be {model_name(name)}"
+    model = model_name(name)
+    if not model:
+        return "its class name would be empty"
+    if model in {"None", "True", "False"}:
+        return f"its class would be {model}"
+    if model in AMBIGUOUS:
+        return f"its class {model} reads as {AMBIGUOUS[model]}"
     if name in RESERVED:
         return "a reserved name"
     if name in earlier:
         return "listed twice"
     if models is None:
         models = {model_name(n): n for n in earlier if isinstance(n, str)}
-    if model_name(name) in models:
-        return f"same model as {models[model_name(name)]!r}"
+    if model in models:
+        return f"same model as {models[model]!r}"
     return None
 
 
