@@ -89,6 +89,12 @@ def test_command_line_refuses_a_bad_domain_with_exit_code_1(
         ({"project_name": 'The "Best" Shop'}, "'project_name': cannot contain \" or \\"),
         ({"project_name": "   "}, "'project_name': cannot be empty"),
         ({"project_description": "A \\ B"}, "'project_description': cannot contain \" or \\"),
+        # Each answer pyproject.toml quotes (its `authors`) is refused what would end
+        # or escape its TOML string.
+        ({"author_name": 'Jane "JD" Doe'}, "'author_name': cannot contain \" or \\"),
+        ({"author_name": "Jane \\ Doe"}, "'author_name': cannot contain \" or \\"),
+        ({"author_email": 'a"b@example.com'}, "'author_email': use the form name@example.com"),
+        ({"author_email": "a@b\\c.com"}, "'author_email': use the form name@example.com"),
         ({"python_version": "3.9"}, "'3.9' is not in ['3.13', '3.12', '3.11']"),
         (
             {"events_example_subscriber": "orders"},
