@@ -225,3 +225,16 @@ def test_env_example_shows_each_settings_default(
             compared[name] = (shown.lower(), as_text.lower().removesuffix(".0"))
     assert len(compared) > 10
     assert {name: pair for name, pair in compared.items() if pair[0] != pair[1]} == {}
+
+
+def test_a_pages_way_back_to_the_readme_is_its_last_line(
+    scenario: tuple[dict[str, object], Path],
+) -> None:
+    _, project = scenario
+    back = "[Back to the README](../README.md)"
+    misplaced = [
+        page
+        for page, text in documentation(project).items()
+        if back in text and text.rstrip().splitlines()[-1] != back
+    ]
+    assert misplaced == []
