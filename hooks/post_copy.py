@@ -36,6 +36,18 @@ the team's edits. Use `copier update`, which merges them (the project's README:
 Updating from the template)."""
 
 
+def subscriber_refusal(domains: list[str], subscriber: str | None) -> str | None:
+    """Why the events example cannot have this subscriber, if it cannot. The question's
+    choices refuse the first domain; they let pass a name that is no domain, since an
+    update keeps a subscriber whose domain was dropped since. A first copy cannot."""
+    if len(domains) < 2 or subscriber in domains[1:]:
+        return None
+    return (
+        f"Invalid choice for 'events_example_subscriber': {subscriber!r} is not a domain\n"
+        f"after the first; choose one of {domains[1:]}."
+    )
+
+
 def init_git() -> None:
     """`copier update` needs a git repository to compare against."""
     if shutil.which("git") is None:
@@ -147,6 +159,9 @@ def main() -> None:
     answers = json.loads(answers_json)
     if answers["recopy"]:
         sys.exit(RECOPY_REFUSED)
+    refusal = subscriber_refusal(answers["domains"], answers["events_example_subscriber"])
+    if refusal:
+        sys.exit(refusal)
     record_template_path(destination, template)
     render_domains(
         answers["domains"],

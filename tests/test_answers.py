@@ -157,3 +157,18 @@ def test_every_prompt_reads_whole_in_an_80_column_terminal(tmp_path: Path) -> No
     # The post-copy task, skipped here, renders the domains the answers file records.
     answers = yaml.safe_load((destination / ".copier-answers.yml").read_text())
     assert answers["domains"] == ["orders", "payments"]
+
+
+def test_a_first_copy_refuses_an_events_subscriber_that_is_no_domain(tmp_path: Path) -> None:
+    # The question's choices let it pass, as updates keep a subscriber whose domain was
+    # dropped since; the first copy's task refuses it, and Copier removes the project.
+    code, stderr, destination = copy_with_cli(tmp_path, "events_example_subscriber=nowhere")
+
+    assert code != 0
+    message = [
+        "Invalid choice for 'events_example_subscriber': 'nowhere' is not a domain",
+        "after the first; choose one of ['inventory', 'payments', 'notifications'].",
+    ]
+    assert "\n".join(message) in stderr
+    assert all(len(line) <= COLUMNS for line in message)
+    assert not destination.exists()

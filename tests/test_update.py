@@ -14,7 +14,7 @@ import pytest
 from copier import run_copy
 from copier.errors import TaskError
 
-from tests.helpers import TEMPLATE_ROOT, project_env, run, tool
+from tests.helpers import TEMPLATE_ROOT, Terminal, project_env, question_help, run, tool
 from tests.updating import (
     DEFAULT_DOMAINS,
     Generated,
@@ -459,3 +459,66 @@ def test_dropping_the_events_subscriber_domain_moves_nothing(
     assert result.returncode == 0, result.stderr
     assert tree_snapshot(project, "apps") == before
     assert answers_of(project)["_commit"] == "1.1.0"
+
+
+def subscriber_lines(project: Path) -> dict[str, list[str]]:
+    """The lines of the README and docs that name a domain's apps.py or handlers.py, by file:
+    where the docs point at the code of the events example's subscriber."""
+    found = {}
+    for path in [project / "README.md", *sorted((project / "docs").glob("*.md"))]:
+        if path.name != "architecture.md":  # the module map: written once, then the team's
+            text = path.read_text()
+            found[path.name] = [line for line in text.splitlines() if "/apps.py" in line
+                                or "/handlers.py" in line]  # fmt: skip
+    return found
+
+
+@pytest.mark.parametrize("recorded", [True, False], ids=["recorded", "unrecorded"])
+def test_adding_a_domain_keeps_the_events_subscriber_the_docs_name(
+    template_repo: Path, generated: Generated, tmp_path: Path, recorded: bool
+) -> None:
+    project = generated(template_repo, tmp_path / "shop", "1.1.0")
+    answers = project / ".copier-answers.yml"
+    assert "\nevents_example_subscriber: notifications\n" in answers.read_text()
+    if not recorded:  # as commits between releases left it: the docs named the last domain
+        answers.write_text(
+            answers.read_text().replace("events_example_subscriber: notifications\n", "")
+        )
+        commit_all(project, "Generated before the subscriber was recorded")
+    before = subscriber_lines(project)
+    assert "`apps/notifications/apps.py` (generated that way" in str(before["boundaries.md"])
+    assert "# apps/notifications/handlers.py" in str(before["events-and-tasks.md"])
+    domains = "domains=[orders, inventory, payments, notifications, shipping]"
+    command = [tool("copier"), "update", "--trust", "--defaults", "--vcs-ref=1.1.0"]
+
+    for step in ([*command, "--data", domains], command):  # the next update, too
+        result = run(step, cwd=project, check=False)
+        assert result.returncode == 0, result.stderr
+        commit_all(project, "Updated")
+
+        assert answers_of(project)["events_example_subscriber"] == "notifications"
+        assert subscriber_lines(project) == before
+
+
+def test_dropping_the_events_subscriber_domain_asks_nothing_of_it(
+    template_repo: Path, generated: Generated, tmp_path: Path
+) -> None:
+    project = generated(template_repo, tmp_path / "shop", "1.1.0")
+    before = subscriber_lines(project)
+    domains = ["orders", "inventory", "payments"]
+    command = [tool("copier"), "update", "--trust", "--vcs-ref=1.1.0", "--data",
+               f"domains=[{', '.join(domains)}]"]  # fmt: skip
+
+    # The documented `copier update`, which asks every question again, in a terminal:
+    # each is answered with its recorded answer, and the subscriber's is never asked
+    # (it would come before python_version, whose rows would then never show).
+    with Terminal(command, cwd=project) as terminal:
+        asked = question_help(domains, answered=["domains", "events_example_subscriber"])
+        for rows in asked.values():
+            terminal.wait_for(*rows)
+            terminal.type("\r")
+        assert terminal.finish(timeout=300) == 0, "\n".join(terminal.rows())
+
+    assert answers_of(project)["events_example_subscriber"] == "notifications"
+    assert subscriber_lines(project) == before
+    assert "def create_notification_for_order(" in (project / "docs/boundaries.md").read_text()

@@ -13,6 +13,7 @@ import pytest
 from copier.errors import TaskError
 
 from tests.updating import (
+    DEFAULT_DOMAINS,
     Generated,
     answers_of,
     commit_all,
@@ -130,3 +131,21 @@ def test_every_answer_change_keeps_domain_code_and_a_working_project(
         if tree not in checked or last:
             project_checks_pass(project, full=last)
             checked.add(tree)
+
+
+def test_a_project_of_the_first_release_keeps_its_events_subscriber_when_domains_change(
+    history: tuple[Path, str], generated: Generated, tmp_path: Path
+) -> None:
+    repo, working_tree = history
+    first = releases()[0]["version"]
+    project = generated(repo, tmp_path / "shop", first)
+    assert answers_of(project)["events_example_subscriber"] == "notifications"
+    # Its README named the subscriber's apps.py; the docs of later versions do.
+    assert "`apps/notifications/apps.py` (generated that way" in (project / "README.md").read_text()
+
+    update(project, data={"domains": [*DEFAULT_DOMAINS, "shipping"]}, vcs_ref=working_tree)
+
+    assert answers_of(project)["events_example_subscriber"] == "notifications"
+    boundaries = (project / "docs" / "boundaries.md").read_text()
+    assert "`apps/notifications/apps.py` (generated that way" in boundaries
+    assert "apps/shipping/apps.py" not in boundaries
