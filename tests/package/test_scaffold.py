@@ -204,3 +204,27 @@ def test_startdomain_renders_beside_the_existing_domains(tmp_path: Path) -> None
     assert err.getvalue() == "startdomain: 'boxes': same model as 'box'\n"
     assert (tmp_path / "apps" / "shipping" / "apps.py").is_file()
     assert not (tmp_path / "apps" / "boxes").exists()
+
+
+def test_startdomain_says_why_in_whole_lines_of_80_columns(tmp_path: Path) -> None:
+    """The command line is no prompt: a refusal names the whole name once, an existing
+    domain is refused as existing, and nothing it prints is wider than a terminal."""
+    (tmp_path / "apps" / "orders").mkdir(parents=True)
+    (tmp_path / "apps" / "orders" / "apps.py").touch()
+    long_name = "a_very_long_domain_name_over_24"
+    out, err = io.StringIO(), io.StringIO()
+
+    with redirect_stdout(out), redirect_stderr(err):
+        codes = [
+            run_without_django(["startdomain", name, "--worker", "none"], tmp_path)
+            for name in ("orders", long_name, "order_shipping_decisions")
+        ]
+
+    assert codes == [2, 2, 0]
+    assert err.getvalue().splitlines() == [
+        "startdomain: apps/orders/ already exists: it is left as it is.",
+        f"startdomain: '{long_name}': over 24 characters",
+    ]
+    printed = out.getvalue().splitlines()
+    assert printed[0].startswith("Created apps/order_shipping_decisions/.")
+    assert max(map(len, printed + err.getvalue().splitlines())) <= 80, printed

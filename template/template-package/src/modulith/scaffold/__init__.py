@@ -19,7 +19,7 @@ from modulith.scaffold.names import (
     config_class,
     model_name,
     model_var,
-    refusal,
+    refusal_lines,
 )
 
 TEMPLATES = Path(__file__).parent / "domain"
@@ -117,7 +117,9 @@ def render_domain(root: Path, spec: DomainSpec, existing: list[str] | None = Non
     Refuses, touching nothing, a name the template's question would refuse (beside the
     `existing` domains) or a folder that is already there.
     """
-    reason = refusal([*(existing or []), spec.name])
+    if (root / "apps" / spec.name).exists():
+        raise ScaffoldError(f"apps/{spec.name}/ already exists: it is left as it is.")
+    reason = refusal_lines([*(existing or []), spec.name])
     if reason:
         raise ScaffoldError(reason)
     if spec.worker not in WORKERS:
@@ -136,7 +138,7 @@ def render_accounts(root: Path, existing: list[str] | None = None) -> Path:
     """
     if (root / "apps" / ACCOUNTS).exists():
         raise ScaffoldError(f"apps/{ACCOUNTS}/ already exists: it is left as it is.")
-    reason = accounts_refusal(existing or []) or refusal([*(existing or []), ACCOUNTS])
+    reason = accounts_refusal(existing or []) or refusal_lines([*(existing or []), ACCOUNTS])
     if reason:
         raise ScaffoldError(reason)
     # Nothing in them varies by project: copied as they are, never through Jinja.

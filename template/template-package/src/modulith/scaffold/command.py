@@ -52,8 +52,8 @@ def start_domain(root: Path, name: str, worker: str | None = None) -> str:
     spec = DomainSpec(name, worker=worker or configured_worker())
     folder = render_domain(root, spec, existing=discover_domains(root))
     return (
-        f"Created {folder.relative_to(root)}/. Next: declare what it uses in its apps.py "
-        "(depends_on), then `python manage.py migrate` and `python manage.py domain_map`."
+        f"Created {folder.relative_to(root)}/.\nNext: declare what it uses in its apps.py "
+        "(depends_on), then\n`python manage.py migrate` and `python manage.py domain_map`."
     )
 
 

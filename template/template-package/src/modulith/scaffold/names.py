@@ -175,6 +175,12 @@ def refusal(names: object) -> str:
     return "\n".join([first + more, *(f"'{n}': {r}" for n, r in rest)])
 
 
+def refusal_lines(names: object) -> str:
+    """Each refused name with its reason, whole, a line each (for the command line,
+    where no prompt cuts them); empty when every name is accepted."""
+    return "\n".join(f"'{name}': {reason}" if name else reason for name, reason in problems(names))
+
+
 def accounts_refusal(domains: object) -> str:
     """Why the accounts domain cannot join these domains; empty when it can."""
     names = [str(name) for name in domains] if isinstance(domains, list) else []
