@@ -128,7 +128,7 @@ def test_the_ci_deployment_check_passes(project: Path) -> None:
     ("domain", "reason"),
     [
         ("accounts", "your domains already list accounts"),
-        ("headless", "django-allauth's apps take the name 'headless'"),
+        ("headless", "'headless' is taken by allauth"),
     ],
 )
 def test_the_answer_is_refused_beside_a_clashing_domain(

@@ -119,7 +119,7 @@ def test_an_existing_folder_is_refused_untouched(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("existing", ["account", "headless"])
 def test_a_domain_named_like_an_allauth_app_is_refused(tmp_path: Path, existing: str) -> None:
-    with pytest.raises(ScaffoldError, match=f"django-allauth's apps take the name '{existing}'"):
+    with pytest.raises(ScaffoldError, match=f"'{existing}' is taken by allauth"):
         render_accounts(tmp_path, existing=[existing])
 
     assert list(tmp_path.iterdir()) == []

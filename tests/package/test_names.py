@@ -267,3 +267,12 @@ def test_model_name_is_the_singular_of_the_domain(domain: str, model: str) -> No
 )
 def test_the_derived_names(domain: str, var: str, config: str) -> None:
     assert (model_var(domain), config_class(domain)) == (var, config)
+
+
+def test_the_accounts_refusal_fits_its_prompt() -> None:
+    width = 80 - len("Validation error for question 'accounts': ")
+    reasons = [accounts_refusal(["orders", label]) for label in sorted(ALLAUTH_LABELS)]
+    reasons.append(accounts_refusal(["orders", "accounts"]))
+
+    assert all(reasons)
+    assert max(map(len, reasons)) <= width, reasons

@@ -188,5 +188,5 @@ def accounts_refusal(domains: object) -> str:
         return "your domains already list accounts"
     clashes = sorted(ALLAUTH_LABELS.intersection(names))
     if clashes:
-        return f"django-allauth's apps take the name {clashes[0]!r}: rename that domain"
+        return f"{clashes[0]!r} is taken by allauth"
     return ""
