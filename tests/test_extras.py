@@ -271,6 +271,25 @@ def test_media_files_stay_on_disk_by_default(installed: Path, project: Path) -> 
 # Settings per environment
 
 
+def test_a_mistyped_setting_is_refused_or_read_as_meant(installed: Path, project: Path) -> None:
+    """The admin's address with or without its slashes is one address; a storage
+    backend the settings do not know stops Django instead of storing on local disk."""
+    admin = "from django.urls import reverse; print(reverse('admin:index'))"
+    addresses = {
+        value: django_shell(
+            installed, project, admin, project_env(DJANGO_ADMIN_URL=value)
+        ).stdout.split()[-1]
+        for value in ("backoffice", "/backoffice/", "backoffice/")
+    }
+    python = str(installed / ".venv" / "bin" / "python")
+    storage = project_env(DJANGO_STORAGE_BACKEND="S3")
+    refused = run([python, "manage.py", "check"], cwd=project, env=storage, check=False)
+
+    assert set(addresses.values()) == {"/backoffice/"}, addresses
+    assert refused.returncode != 0
+    assert "DJANGO_STORAGE_BACKEND" in refused.stderr.splitlines()[-1], refused.stderr
+
+
 def test_debug_toolbar_and_mail_backend_per_settings_module(installed: Path, project: Path) -> None:
     code = (
         "import json; from django.conf import settings; from django.urls import resolve; "

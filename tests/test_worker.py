@@ -213,6 +213,21 @@ def test_worker_runs_a_task_enqueued_by_a_service(project: WorkerProject) -> Non
     ] == []
 
 
+READ_CONCURRENCY = {
+    "django-q2": "from django.conf import settings; print(settings.Q_CLUSTER['workers'])",
+    "celery": "from config.celery import app; print(app.conf.worker_concurrency)",
+}
+
+
+def test_each_worker_runs_as_many_tasks_at_once_as_worker_concurrency_says(
+    project: WorkerProject,
+) -> None:
+    """WORKER_CONCURRENCY, which .env.example names for every worker."""
+    project.env["WORKER_CONCURRENCY"] = "3"
+
+    assert project.shell(READ_CONCURRENCY[project.worker]).split()[-1] == "3"
+
+
 SLOW_HANDLER = """
 
 @subscriber(OrderCreated, durable=True)
