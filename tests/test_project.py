@@ -349,6 +349,20 @@ def test_project_test_suite_passes(twelve_domains: Path, database_env: dict[str,
     assert "failed" not in result.stdout
 
 
+def test_the_templates_own_tests_hold_in_the_teams_time_zone(
+    twelve_domains: Path, tmp_path: Path
+) -> None:
+    """A team sets TIME_ZONE to its own: the tests the template ships still pass."""
+    project = writable_copy(twelve_domains, tmp_path / "project")
+    settings = project / "config" / "settings" / "base.py"
+    assert 'TIME_ZONE = "UTC"' in settings.read_text()
+    settings.write_text(settings.read_text().replace('"UTC"', '"Europe/Paris"', 1))
+    env = project_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+
+    run([str(project / ".venv" / "bin" / "pytest"), "-p", "no:cacheprovider", "-q"],
+        cwd=project, env=env)  # fmt: skip
+
+
 @pytest.mark.parametrize("version", ["3.12", "3.13"])
 def test_project_runs_on_the_image_pythons(render: Render, tmp_path: Path, version: str) -> None:
     python = find_python(version)

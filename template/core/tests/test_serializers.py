@@ -2,6 +2,7 @@
 field; fields built once per serializer class; a page of rows (`QuerySet.values()`)
 as DRF renders the same model instances."""
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest import mock
@@ -15,6 +16,13 @@ from core.models import User
 from core.serializers import DateTimeField, RowListSerializer, StrictModelSerializer, render_column
 
 MOMENTS = [datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC) + timedelta(minutes=n) for n in range(50)]
+
+
+@pytest.fixture(autouse=True)
+def in_utc() -> Iterator[None]:
+    """The dates below are written in UTC, whatever TIME_ZONE the project sets."""
+    with timezone.override(UTC):
+        yield
 
 
 def test_dates_are_rendered_in_the_current_time_zone() -> None:
