@@ -148,6 +148,7 @@ def check(
     baseline = baseline or root / BASELINE_NAME
     verdict = find_violations(root, use_cache=use_cache)
     from modulith.boundaries.baseline import (
+        NEVER_BASELINED,
         BaselineError,
         Crossing,
         compare,
@@ -161,13 +162,21 @@ def check(
     out.write(f"Checked {verdict.modules} modules of {verdict.domains} domains.\n")
     if update_baseline:
         kept = [Crossing.of(v) for v in violations if may_be_baselined(v, strict_domains)]
+        refused = [v for v in violations if not may_be_baselined(v, strict_domains)]
         if kept:
             write_baseline(kept, baseline)
-            out.write(f"Wrote {len(kept)} known crossings to {shown}.\n")
+            written = f"Wrote {len(kept)} known crossings to {shown}"
         else:
             baseline.unlink(missing_ok=True)
+            written = f"Nothing written to {shown}"
+        if refused:
+            never = ", ".join(sorted(NEVER_BASELINED))
+            out.write(f"{written}: what follows may not wait there\n")
+            out.write(f"(a strict domain's crossings, and the rules {never}).\n")
+        elif kept:
+            out.write(f"{written}.\n")
+        else:
             out.write(f"No crossings to tolerate: {shown} is not needed.\n")
-        refused = [v for v in violations if not may_be_baselined(v, strict_domains)]
         return report(refused, [], out, known=len(kept), baseline=shown)
     try:
         comparison = compare(violations, read_baseline(baseline), strict_domains)
