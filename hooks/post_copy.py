@@ -18,6 +18,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 from git_repository import inside_git_work_tree
@@ -29,11 +30,11 @@ def say(text: str) -> None:
 
 
 RECOPY_REFUSED = """\
-This folder already holds a project generated from this template: Copier rendered
-nothing, so none of the team's files changed. `copier recopy` (or a copy over a
-project) would overwrite every file the template renders with a fresh one, dropping
-the team's edits. Use `copier update`, which merges them (the project's README:
-Updating from the template)."""
+This folder already holds a project generated from this template: Copier
+rendered nothing, so none of the team's files changed. `copier recopy` (or a
+copy over a project) would overwrite every file the template renders with a
+fresh one, dropping the team's edits. Use `copier update`, which merges them
+(the project's README: Updating from the template)."""
 
 
 def subscriber_refusal(domains: list[str], subscriber: str | None) -> str | None:
@@ -42,9 +43,10 @@ def subscriber_refusal(domains: list[str], subscriber: str | None) -> str | None
     update keeps a subscriber whose domain was dropped since. A first copy cannot."""
     if len(domains) < 2 or subscriber in domains[1:]:
         return None
-    return (
-        f"Invalid choice for 'events_example_subscriber': {subscriber!r} is not a domain\n"
-        f"after the first; choose one of {domains[1:]}."
+    return textwrap.fill(
+        f"Invalid choice for 'events_example_subscriber': {subscriber!r} is not a domain "
+        f"after the first; choose one of {', '.join(domains[1:])}.",
+        width=80,
     )
 
 

@@ -5,6 +5,7 @@ first line of a validation error, after "Validation error for question '<name>':
 in prompt_toolkit's one-row error bar; elsewhere every line is printed.
 """
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -166,9 +167,28 @@ def test_a_first_copy_refuses_an_events_subscriber_that_is_no_domain(tmp_path: P
 
     assert code != 0
     message = [
-        "Invalid choice for 'events_example_subscriber': 'nowhere' is not a domain",
-        "after the first; choose one of ['inventory', 'payments', 'notifications'].",
+        "Invalid choice for 'events_example_subscriber': 'nowhere' is not a domain after",
+        "the first; choose one of inventory, payments, notifications.",
     ]
     assert "\n".join(message) in stderr
     assert all(len(line) <= COLUMNS for line in message)
     assert not destination.exists()
+
+
+def test_the_first_copys_refusals_fit_80_columns_with_the_longest_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.syspath_prepend(str(TEMPLATE_ROOT / "hooks"))  # its sibling modules
+    path = TEMPLATE_ROOT / "hooks" / "post_copy.py"
+    spec = importlib.util.spec_from_file_location("post_copy", path)
+    assert spec is not None
+    assert spec.loader is not None
+    post_copy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(post_copy)
+    longest = [f"domain_{n}_{'x' * 15}" for n in range(6)]  # 24 characters each
+    refusal = post_copy.subscriber_refusal(longest, "y" * 24)
+
+    assert refusal is not None
+    assert all(domain in refusal for domain in longest[1:])
+    lines = [*post_copy.RECOPY_REFUSED.splitlines(), *refusal.splitlines()]
+    assert max(map(len, lines)) <= COLUMNS, lines
