@@ -238,3 +238,12 @@ def test_a_pages_way_back_to_the_readme_is_its_last_line(
         if back in text and text.rstrip().splitlines()[-1] != back
     ]
     assert misplaced == []
+
+
+def test_make_help_fits_80_columns() -> None:
+    """`make help` prints each target's `## ` text after two spaces and 15 columns."""
+    makefile = (Path(__file__).parent.parent / "template" / "Makefile").read_text()
+    texts = re.findall(r"^[a-z-]+:.*## (.*)$", makefile, re.M)
+
+    assert len(texts) > 5
+    assert [text for text in texts if 2 + 15 + len(text) > 80] == []
