@@ -41,11 +41,15 @@ def subscriber_refusal(domains: list[str], subscriber: str | None) -> str | None
     """Why the events example cannot have this subscriber, if it cannot. The question's
     choices refuse the first domain; they let pass a name that is no domain, since an
     update keeps a subscriber whose domain was dropped since. A first copy cannot."""
-    if len(domains) < 2 or subscriber in domains[1:]:
+    if subscriber in domains[1:]:
         return None
+    if len(domains) < 2 and subscriber in (None, *domains):  # the question's default
+        return None
+    choices = ", ".join(domains[1:])
+    what = f"choose one of {choices}" if choices else "one domain has no example to react to"
     return textwrap.fill(
         f"Invalid choice for 'events_example_subscriber': {subscriber!r} is not a domain "
-        f"after the first; choose one of {', '.join(domains[1:])}.",
+        f"after the first; {what}.",
         width=80,
     )
 

@@ -190,5 +190,9 @@ def test_the_first_copys_refusals_fit_80_columns_with_the_longest_names(
 
     assert refusal is not None
     assert all(domain in refusal for domain in longest[1:])
+    # One domain has no example to react to: only the question's default is accepted.
+    assert post_copy.subscriber_refusal(["orders"], None) is None
+    assert post_copy.subscriber_refusal(["orders"], "orders") is None
+    assert post_copy.subscriber_refusal(["orders"], "nowhere") is not None
     lines = [*post_copy.RECOPY_REFUSED.splitlines(), *refusal.splitlines()]
     assert max(map(len, lines)) <= COLUMNS, lines

@@ -161,3 +161,4 @@ def test_startdomain_allauth_names_only_pages_the_project_has(tmp_path: Path, pa
 
     named = set(re.findall(r"\b[\w./-]+\.md\b", out.getvalue()))
     assert named == ({"docs/accounts.md"} if page else set()), out.getvalue()
+    assert max(map(len, out.getvalue().splitlines())) <= 80, out.getvalue()

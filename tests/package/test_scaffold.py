@@ -217,13 +217,14 @@ def test_startdomain_says_why_in_whole_lines_of_80_columns(tmp_path: Path) -> No
     with redirect_stdout(out), redirect_stderr(err):
         codes = [
             run_without_django(["startdomain", name, "--worker", "none"], tmp_path)
-            for name in ("orders", long_name, "order_shipping_decisions")
+            for name in ("orders", long_name, "..", "order_shipping_decisions")
         ]
 
-    assert codes == [2, 2, 0]
+    assert codes == [2, 2, 2, 0]
     assert err.getvalue().splitlines() == [
         "startdomain: apps/orders/ already exists: it is left as it is.",
         f"startdomain: '{long_name}': over 24 characters",
+        "startdomain: '..': use a-z, 0-9, _",
     ]
     printed = out.getvalue().splitlines()
     assert printed[0].startswith("Created apps/order_shipping_decisions/.")

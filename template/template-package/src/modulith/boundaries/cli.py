@@ -167,8 +167,8 @@ def check(
             write_baseline(kept, baseline)
             written = f"Wrote {len(kept)} known crossings to {shown}"
         else:
+            written = f"Removed {shown}" if baseline.exists() else f"Nothing written to {shown}"
             baseline.unlink(missing_ok=True)
-            written = f"Nothing written to {shown}"
         if refused:
             never = ", ".join(sorted(NEVER_BASELINED))
             out.write(f"{written}: what follows may not wait there\n")

@@ -19,6 +19,7 @@ from modulith.scaffold.names import (
     config_class,
     model_name,
     model_var,
+    problem,
     refusal_lines,
 )
 
@@ -117,6 +118,9 @@ def render_domain(root: Path, spec: DomainSpec, existing: list[str] | None = Non
     Refuses, touching nothing, a name the template's question would refuse (beside the
     `existing` domains) or a folder that is already there.
     """
+    alone = problem(spec.name)  # the name itself first: ".." names a folder that exists
+    if alone:
+        raise ScaffoldError(f"'{spec.name}': {alone}")
     if (root / "apps" / spec.name).exists():
         raise ScaffoldError(f"apps/{spec.name}/ already exists: it is left as it is.")
     reason = refusal_lines([*(existing or []), spec.name])

@@ -58,8 +58,9 @@ def start_domain(root: Path, name: str, worker: str | None = None) -> str:
 
 
 ACCOUNTS_NEXT = """\
-Created apps/accounts/{page}. Next: add "allauth.*" to the modules of
-[[tool.mypy.overrides]] in pyproject.toml (a library without type information), then
+Created apps/accounts/{page}.
+Next: add "allauth.*" to the modules of [[tool.mypy.overrides]] in
+pyproject.toml (a library without type information), then
   uv add "django-allauth[headless]>=65.13"
   uv run python manage.py migrate
   uv run python manage.py domain_map
