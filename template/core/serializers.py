@@ -8,14 +8,13 @@ PostgreSQL cannot store) and, unless blank is allowed, one visible character.
 """
 
 import copy
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime
 from operator import itemgetter
 from typing import Any, ClassVar, TypeVar
 
 from django.core.validators import RegexValidator
 from django.db import models
-from django.utils.functional import cached_property
-from rest_framework import ISO_8601, serializers
+from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 _M = TypeVar("_M", bound=models.Model)
@@ -49,52 +48,9 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-class DateTimeField(serializers.DateTimeField):
-    """DRF's, rendering a date in ISO 8601 in one step.
-
-    For every date DRF looks up the output format and the current time zone (a
-    context-local read, not free), converts the date to that zone and formats it. Here
-    the format and the zone are looked up once per field, and a date in UTC (as Django
-    reads them from the database with USE_TZ) is formatted as it is when the zone is
-    UTC too. A serializer's fields are made afresh for each request, so the zone is
-    still the request's. Other formats, and naive dates, are rendered by DRF's code.
-    """
-
-    def default_timezone(self) -> tzinfo | None:
-        if not hasattr(self, "_current_timezone"):
-            self._current_timezone = super().default_timezone()
-        return self._current_timezone
-
-    @cached_property
-    def iso_zone(self) -> tzinfo | None:
-        """The zone dates are rendered in, if they are rendered in ISO 8601 (the default)."""
-        output_format = getattr(self, "format", api_settings.DATETIME_FORMAT)
-        if not isinstance(output_format, str) or output_format.lower() != ISO_8601:
-            return None
-        return self.timezone if hasattr(self, "timezone") else self.default_timezone()
-
-    @cached_property
-    def renders_in_utc(self) -> bool:
-        return self.iso_zone is UTC or getattr(self.iso_zone, "key", None) == "UTC"
-
-    def to_representation(self, value: Any) -> Any:
-        zone = self.iso_zone
-        if zone is None or not isinstance(value, datetime):
-            return super().to_representation(value)
-        if value.tzinfo is UTC and self.renders_in_utc:
-            return value.isoformat()[:-6] + "Z"  # "+00:00" written "Z", as DRF does
-        if value.utcoffset() is None:
-            return super().to_representation(value)
-        try:
-            text = value.astimezone(zone).isoformat()
-        except OverflowError:
-            return super().to_representation(value)  # DRF's error for it
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
 class StrictModelSerializer(serializers.ModelSerializer[_M]):
-    """A ModelSerializer whose text fields are StrictCharFields, whose dates are
-    DateTimeFields, and whose fields are built from the model once per class."""
+    """A ModelSerializer whose text fields are StrictCharFields, and whose fields are
+    built from the model once per class."""
 
     _built_fields: ClassVar[dict[str, serializers.Field[Any, Any, Any, Any]] | None] = None
 
@@ -102,7 +58,6 @@ class StrictModelSerializer(serializers.ModelSerializer[_M]):
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,
         models.TextField: StrictCharField,
-        models.DateTimeField: DateTimeField,
     }
 
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
@@ -164,6 +119,10 @@ UNCHANGED_TYPES: dict[Any, type] = {
 def unchanged_type(field: serializers.Field[Any, Any, Any, Any]) -> type | None:
     """The type of the values the field renders as they are, if any."""
     render = type(field).to_representation
+    if render is serializers.DateTimeField.to_representation:
+        # Handed to the renderer as they are with DATETIME_FORMAT = None (the settings).
+        output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+        return datetime if output_format is None else None
     if render is serializers.BigIntegerField.to_representation:
         # Rendered as text instead with COERCE_BIGINT_TO_STRING.
         coerced = getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING)

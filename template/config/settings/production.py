@@ -20,7 +20,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # The API answers JSON only: no browsable API (DRF's HTML pages with forms), and no
 # renderer to choose per request. Swagger UI (/api-docs/) stays for people.
-REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
+REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["core.renderers.JSONRenderer"]
 
 STORAGES["staticfiles"] = {
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
