@@ -11,6 +11,7 @@ rather than taken from drf-orjson-renderer, which writes null for any object it 
 not know instead of refusing it.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -29,7 +30,7 @@ class JSONRenderer(renderers.JSONRenderer):
         self,
         data: Any,
         accepted_media_type: str | None = None,
-        renderer_context: dict[str, Any] | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
     ) -> bytes:
         indent = self.get_indent(accepted_media_type or "", renderer_context or {})
         if data is None or indent is not None or self.ensure_ascii or not self.compact:

@@ -26,7 +26,7 @@ MOMENT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
         {"separators": "a\u2028b\u2029c"},
         {"elsewhere": MOMENT.astimezone(ZoneInfo("Asia/Kolkata"))},
         {"day": date(2026, 1, 2), "price": Decimal("1.50"), "id": UUID(int=7)},
-        {"lazy": gettext_lazy("This field is required."), "text": "naïve ☃ \"quoted\""},
+        {"lazy": gettext_lazy("This field is required."), "text": 'naïve ☃ "quoted"'},
         [1, 2.5, True, None, "x"],
     ],
 )

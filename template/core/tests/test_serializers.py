@@ -5,7 +5,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest import mock
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
