@@ -343,18 +343,22 @@ def python_files(root: str) -> tuple[list[str], list[tuple[str, int, str]]]:
             continue
         visited.add(key)
         with entries:
-            for entry in entries:
-                name = entry.name
-                if name.endswith(".py") and is_file(entry):
-                    found.append(f"{directory}/{name}")
-                elif is_dir(entry) and not name.startswith(".") and name != "__pycache__":
-                    directories.append(f"{directory}/{name}")
+            try:  # listing goes on as it is read: it too may fail half-way
+                for entry in entries:
+                    name = entry.name
+                    if name.endswith(".py") and is_file(entry):
+                        found.append(f"{directory}/{name}")
+                    elif is_dir(entry) and not name.startswith(".") and name != "__pycache__":
+                        directories.append(f"{directory}/{name}")
+            except OSError as error:
+                problems.append((directory, 1, f"cannot be listed: {error.strerror or error}"))
     return sorted(found), problems
 
 
 def is_file(entry: os.DirEntry[str]) -> bool:
+    """A file, or a link to none (a dangling link is read, and reported as unreadable)."""
     try:
-        return entry.is_file()
+        return entry.is_file() or (entry.is_symlink() and not os.path.exists(entry.path))
     except OSError:
         return False
 
