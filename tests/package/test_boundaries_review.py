@@ -2,12 +2,14 @@
 and misses."""
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from modulith.boundaries import scan
+from modulith.boundaries.source import read_module
 from tests.package.sample_project import SampleProject
 from tests.package.test_boundaries import assert_reported, check
 
@@ -60,3 +62,32 @@ def test_a_dangling_python_link_is_a_file_that_cannot_be_read(project: SamplePro
 
     assert status == 1
     assert_reported(report, "apps/orders/dangling.py:1", "ownership", "cannot be read")
+
+
+def many_names(count: int) -> bytes:
+    imports = [f"from apps.orders import services as s{i}" for i in range(count)]
+    uses = [f"x{i} = s{i}.place" for i in range(count)]
+    return "\n".join([*imports, *uses, ""]).encode()
+
+
+def many_functions(count: int) -> bytes:
+    return "".join(f"def f{i}(a):\n    return a\n\n" for i in range(count)).encode()
+
+
+@pytest.mark.parametrize(("generate", "count"), [(many_names, 500), (many_functions, 2_500)])
+def test_reading_grows_linearly_with_bound_names_and_functions(
+    generate: Callable[[int], bytes], count: int
+) -> None:
+    def seconds(count: int, runs: int) -> float:
+        source = generate(count)
+        timings = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            read_module(source, "apps.billing.generated", False)
+            timings.append(time.perf_counter() - started)
+        return min(timings)
+
+    small, large = seconds(count, runs=3), seconds(count * 8, runs=1)
+
+    # 8 times the code: about 8 times the time when linear, 64 when quadratic.
+    assert large < small * 24, f"8 times the code took {large / small:.1f} times as long"

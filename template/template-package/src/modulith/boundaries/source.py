@@ -58,6 +58,11 @@ QUERY_METHODS = frozenset({
 NAME_BYTES = frozenset(
     bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_."
 )
+NEWLINE = re.compile(rb"\n")
+# A name followed by a dot or a call, not inside a longer name or after a dot: the words
+# `heat` looks for, indexed in one pass once a module binds many names.
+NAME_USED = re.compile(rb"(?<![A-Za-z0-9_.])[A-Za-z_][A-Za-z0-9_]*[.(]")
+SEARCHES_BEFORE_INDEX = 32  # searches of the whole source before one pass indexes it
 MAX_SQL_WORDS = 64  # table-like words kept per SQL call: a generated blob stays small
 # What the extraction report reads at call sites: transactions, settings, loops.
 ATOMIC = frozenset({"django.db.transaction.atomic", "django.db.transaction.Atomic"})
@@ -204,6 +209,68 @@ class Site(NamedTuple):
     blocks: tuple[int, ...]  # the numbers of the atomic blocks open, outermost first
 
 
+class Scope(dict[str, str]):
+    """The names of a function or class body: its own, then those of the scope around
+    it, read through rather than copied (a copy per function made a module of many
+    functions quadratic). A name the body unbinds hides the outer one."""
+
+    __slots__ = ("hidden", "outer")
+
+    def __init__(self, outer: dict[str, str]) -> None:
+        super().__init__()
+        self.outer = outer
+        self.hidden: set[str] = set()
+
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        if dict.__contains__(self, name):
+            return dict.__getitem__(self, name)
+        return default if name in self.hidden else self.outer.get(name, default)
+
+    def __contains__(self, name: object) -> bool:
+        if dict.__contains__(self, name):
+            return True
+        return name not in self.hidden and name in self.outer
+
+    def __setitem__(self, name: str, target: str) -> None:
+        dict.__setitem__(self, name, target)
+        self.hidden.discard(name)
+
+    def pop(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        found = self.get(name, default)
+        dict.pop(self, name, None)
+        self.hidden.add(name)
+        return found
+
+
+class HotLines:
+    """The lines worth walking, marked in a bytearray: marking costs the lines marked
+    and asking the lines asked about, never every line marked so far."""
+
+    def __init__(self, source: bytes) -> None:
+        self.source = source
+        self.starts: list[int] = []  # where each line starts, found at the first mark
+        self.marks = bytearray()
+        self.any = False
+
+    def __bool__(self) -> bool:
+        return self.any
+
+    def mark(self, offsets: list[int]) -> None:
+        if not offsets:
+            return
+        if not self.starts:
+            self.starts = [0, *(match.end() for match in NEWLINE.finditer(self.source))]
+            self.marks = bytearray(len(self.starts) + 2)
+        starts, marks = self.starts, self.marks
+        for offset in offsets:
+            marks[bisect.bisect_right(starts, offset)] = 1
+        self.any = True
+
+    def touches(self, first: int, last: int) -> bool:
+        """Whether a line from `first` to `last` is marked."""
+        return self.any and self.marks.find(1, first, last + 1) != -1
+
+
 def migration_dependencies(node: ast.expr) -> list[tuple[str, str]]:
     """The (app label, migration) pairs of a literal `dependencies` list."""
     value = literal(node)
@@ -241,10 +308,12 @@ class _Reader:
         self.constants: dict[str, str] = {}  # module-level string constants
         # Function bodies to read after the module's: (node, names in scope, context).
         self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, dict[str, str], Site]] = []
+        self.searches = 0  # searches of the whole source for names (heat)
+        self.name_index: dict[bytes, list[int]] | None = None
         # Lines worth walking (hot_lines): where a word that matters stands, or a name
         # bound so far to the project's code or settings. A name is used after it is
         # bound (function bodies are read after the module), so one walk suffices.
-        self.hot: list[int] = []
+        self.hot = HotLines(source)
         self.gateways: set[str] = set()  # names bound, in any scope, to the project's code
         self.callables: set[str] = set()  # names bound to a domain's code (call sites)
         self.settings_names: set[str] = set()  # names bound to django.conf.settings
@@ -372,20 +441,22 @@ class _Reader:
 
     def heat(self, words: list[bytes], boundary: bool = False) -> None:
         """Walk the lines where these words stand too: the statements around them are
-        the only ones whose expressions are walked."""
+        the only ones whose expressions are walked. Past a few searches, a module that
+        binds many names is indexed once, so the work stays linear in its size."""
+        if boundary and self.searches >= SEARCHES_BEFORE_INDEX:
+            if self.name_index is None:
+                self.name_index = {}
+                for match in NAME_USED.finditer(self.source):
+                    self.name_index.setdefault(match.group(), []).append(match.start())
+            if all(word.isascii() for word in words):
+                self.heat_at([at for word in words for at in self.name_index.get(word, ())])
+                return
+        self.searches += 1
         self.heat_at(word_offsets(self.source, words, boundary))
 
     def heat_at(self, offsets: list[int]) -> None:
         """Walk the lines of these offsets in the source too."""
-        if not offsets:
-            return
-        lines: set[int] = set()
-        line, previous = 1, 0
-        for offset in sorted(offsets):  # counted from one offset to the next: one pass
-            line += self.source.count(b"\n", previous, offset)
-            previous = offset
-            lines.add(line)
-        self.hot = sorted(lines.union(self.hot))
+        self.hot.mark(offsets)
 
     # Statements
 
@@ -393,9 +464,11 @@ class _Reader:
         self.names = self.exports
         self.statements(body, depth=0, documented=True)
         self.has_code = any(not is_docstring_or_future(node) for node in body)
-        while self.pending:  # function bodies, after the module: they see its final names
-            node, parent, self.site = self.pending.pop(0)
-            self.names = dict(parent)
+        done = 0  # function bodies, after the module: they see its final names
+        while done < len(self.pending):
+            node, parent, self.site = self.pending[done]
+            done += 1
+            self.names = Scope(parent)
             arguments = node.args
             for arg in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
                         arguments.vararg, arguments.kwarg):  # fmt: skip
@@ -540,7 +613,7 @@ class _Reader:
                 base_names = tuple(ast.unparse(b).rsplit(".", 1)[-1] for b in node.bases)
                 self.class_fields.append((node.name, base_names, tuple(fields_of(node))))
         scope, outside = self.names, self.site
-        self.names = dict(scope)  # a class body's names stay in it
+        self.names = Scope(scope)  # a class body's names stay in it
         outer = outside.function  # its methods are `Class.method`
         name = node.name if outer == "<module>" else f"{outer}.{node.name}"
         self.site = Site(name, outside.loops, outside.blocks)
@@ -593,8 +666,7 @@ class _Reader:
         for root in nodes:
             if root is None:
                 continue
-            at = bisect.bisect_left(hot, root.lineno)
-            if at == len(hot) or hot[at] > (root.end_lineno or root.lineno):
+            if not hot.touches(root.lineno, root.end_lineno or root.lineno):
                 continue  # no word that could matter on its lines
             seen: set[int] = set()  # inner parts of a chain already recorded
             looping: set[int] = set()  # nodes inside a comprehension
