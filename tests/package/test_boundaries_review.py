@@ -11,7 +11,7 @@ import pytest
 from modulith.boundaries import scan
 from modulith.boundaries.source import read_module
 from tests.package.sample_project import SampleProject
-from tests.package.test_boundaries import assert_reported, check
+from tests.package.test_boundaries import ANY_REPORT, assert_reported, check
 
 
 @pytest.fixture
@@ -91,3 +91,46 @@ def test_reading_grows_linearly_with_bound_names_and_functions(
 
     # 8 times the code: about 8 times the time when linear, 64 when quadratic.
     assert large < small * 24, f"8 times the code took {large / small:.1f} times as long"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "class _Plugins:\n    def get_model(self, label, name):\n        return label\n\n"
+        "def label():\n    apps = _Plugins()\n    return apps.get_model('inventory', 'Item')\n",
+        "class _Plugins:\n    def get_model(self, label, name):\n        return label\n\n"
+        "apps = _Plugins()\nLABEL = apps.get_model('inventory', 'Item')\n",
+    ],
+)
+def test_a_variable_named_apps_that_is_not_the_registry_stays_quiet(
+    project: SampleProject, code: str
+) -> None:
+    project.write("apps/billing/plugins.py", code)
+
+    assert check(project, "--no-cache") == (0, ANY_REPORT)
+
+
+def test_a_migration_function_receiving_the_registry_is_still_read(project: SampleProject) -> None:
+    project.write(
+        "apps/billing/fill.py",
+        "def forwards(apps, schema_editor):\n    return apps.get_model('inventory', 'Item')\n",
+    )
+
+    status, report = check(project, "--no-cache")
+
+    assert status == 1
+    assert_reported(report, "apps/billing/fill.py:2", "declared-dependency", "inventory")
+
+
+def test_sql_parameter_values_are_not_read_as_sql(project: SampleProject) -> None:
+    project.write(
+        "apps/billing/notes.py",
+        "from django.db import connection\n\ndef note():\n"
+        "    with connection.cursor() as cursor:\n"
+        "        cursor.execute(\n            'UPDATE billing_invoice SET note = %s WHERE id = %s',\n"
+        "            ['moved from inventory_item', 1],\n        )\n"
+        "        cursor.execute('SELECT 1', params=['inventory_item'])\n"
+        "        cursor.executemany('UPDATE billing_invoice SET note = %s', [('inventory_item',)])\n",
+    )
+
+    assert check(project, "--no-cache") == (0, ANY_REPORT)

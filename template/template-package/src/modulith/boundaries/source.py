@@ -40,6 +40,7 @@ REGISTRY = frozenset({"django.apps.apps", "django.apps.registry.apps"})
 CONTENT_TYPE = "django.contrib.contenttypes.models.ContentType"
 # Calls whose string arguments are SQL: the only strings read as SQL.
 SQL_METHODS = frozenset({"execute", "executemany", "raw", "extra"})
+SQL_PARAMETERS = frozenset({"params", "select_params", "param_list"})
 SQL_IN_SOURCE = (b"execute", b"raw(", b"extra(", b"RawSQL")
 # A table-like word in SQL: an identifier with an underscore.
 TABLE_WORD = re.compile(r"[a-z][a-z0-9]*_[a-z0-9_$]*")
@@ -308,6 +309,7 @@ class _Reader:
         self.constants: dict[str, str] = {}  # module-level string constants
         # Function bodies to read after the module's: (node, names in scope, context).
         self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, dict[str, str], Site]] = []
+        self.arguments: set[str] = set()  # the positional arguments of the function read
         self.searches = 0  # searches of the whole source for names (heat)
         self.name_index: dict[bytes, list[int]] | None = None
         # Lines worth walking (hot_lines): where a word that matters stands, or a name
@@ -469,6 +471,7 @@ class _Reader:
             node, parent, self.site = self.pending[done]
             done += 1
             self.names = Scope(parent)
+            self.arguments = {arg.arg for arg in (*node.args.posonlyargs, *node.args.args)}
             arguments = node.args
             for arg in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
                         arguments.vararg, arguments.kwarg):  # fmt: skip
@@ -551,6 +554,7 @@ class _Reader:
                 self.bind(target.id, alias)  # `Item = services.Item`: an alias
             else:
                 self.names.pop(target.id, None)  # a local shadows what it named
+                self.arguments.discard(target.id)
                 text = string(node.value) if depth == 0 else None
                 if text is not None and self.names is self.exports:
                     self.constants[target.id] = text
@@ -729,9 +733,10 @@ class _Reader:
 
     def is_registry(self, node: ast.expr) -> bool:
         """Django's app registry: imported as such, or a function's `apps` argument (as
-        migrations receive it); `get_app_config(...)` on it gives one app's config."""
+        migrations receive it; not a local variable of that name); `get_app_config(...)`
+        on it gives one app's config."""
         if isinstance(node, ast.Name) and node.id == "apps" and "apps" not in self.names:
-            return True
+            return "apps" in self.arguments
         return self.qualify(node) in REGISTRY
 
     def add_call(self, node: ast.Call) -> None:
@@ -847,7 +852,9 @@ class _Reader:
         if method not in SQL_METHODS and method != "RawSQL":
             return
         words: dict[str, None] = {}
-        for argument in (*node.args, *(k.value for k in node.keywords)):
+        # The SQL only: its parameters (the second argument, `params`) are values.
+        keywords = (k.value for k in node.keywords if k.arg not in SQL_PARAMETERS)
+        for argument in (*node.args[:1], *keywords):
             for part in ast.walk(argument):
                 if isinstance(part, ast.Constant) and isinstance(part.value, str):
                     words.update(dict.fromkeys(TABLE_WORD.findall(part.value.lower())))
