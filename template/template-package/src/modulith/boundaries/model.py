@@ -23,6 +23,7 @@ from pathlib import Path
 
 from modulith.boundaries.names import domain_of, is_public, is_test
 from modulith.boundaries.rules import (
+    APP_LABEL,
     GET_MODEL,
     HANDED_OUT,
     IMPORT,
@@ -309,6 +310,8 @@ class Project:
             yield from self.raw_sql(module)
         if facts.classes:
             yield from self.foreign_tables(module)
+        if facts.app_labels:
+            yield from self.foreign_labels(module)
         if facts.lookups:
             yield from self.lookups(module)
 
@@ -414,6 +417,14 @@ class Project:
             if not managed and table and table.lower() in self.tables:
                 domain, model = self.tables[table.lower()]
                 yield line, domain, TABLE, table.lower(), f"{model}, as the table of {cls}"
+
+    def foreign_labels(self, module: Module) -> Iterator[Row]:
+        """A model whose `Meta.app_label` is another domain's: Django files it (its table,
+        its relations) under that domain, from code that is not that domain's."""
+        for line, cls, label in module.facts.app_labels:
+            domain = self.labels.get(label)
+            if domain:
+                yield line, domain, APP_LABEL, label, cls
 
     def model_named(self, reference: str, owner: str = "") -> str | None:
         """The qualified name of the model a reference names (`"self"` and a bare class

@@ -29,7 +29,7 @@ RELATION_FIELDS = frozenset(
     {"ForeignKey", "OneToOneField", "ManyToManyField", "ForeignObject", "GenericRelation"}
 )
 # The options of a model's Meta that are read: the others are never evaluated.
-META_OPTIONS = frozenset({"abstract", "proxy", "db_table", "managed"})
+META_OPTIONS = frozenset({"abstract", "proxy", "db_table", "managed", "app_label"})
 DECLARATIONS = frozenset({"name", "label", "depends_on", "model_relations_to", "strict"})
 # The modules of a domain whose definitions the map lists (canvas.py).
 DEFINING_MODULES = frozenset({"services", "events", "tasks", "handlers"})
@@ -131,6 +131,8 @@ class ModuleFacts(NamedTuple):
     settings: tuple[tuple[int, str], ...] = ()
     # A migration's literal `dependencies`: (app label, migration name) pairs.
     dependencies: tuple[tuple[str, str], ...] = ()
+    # (line, class, app label) of each model class whose Meta declares its `app_label`.
+    app_labels: tuple[tuple[int, str, str], ...] = ()
     # (line, message) when Python cannot parse the file; every other field is then empty.
     error: tuple[int, str] | None = None
 
@@ -341,6 +343,7 @@ class _Reader:
         self.call_sites: list[tuple[int, str, str, bool, bool, int]] = []
         self.settings: list[tuple[int, str]] = []
         self.dependencies: list[tuple[str, str]] = []
+        self.app_labels: list[tuple[int, str, str]] = []
 
     def facts(self) -> ModuleFacts:
         public = self.exports_name
@@ -371,6 +374,7 @@ class _Reader:
             calls=tuple(self.call_sites),
             settings=tuple(self.settings),
             dependencies=tuple(self.dependencies),
+            app_labels=tuple(self.app_labels),
         )
 
     def exports_name(self, name: str) -> bool:
@@ -630,8 +634,12 @@ class _Reader:
         meta: dict[str, object] = {}
         for statement in node.body:
             if isinstance(statement, ast.ClassDef) and statement.name == "Meta":
-                meta = {
-                    name: literal(value)
+                meta = {  # literals, or the module's string constants
+                    name: (
+                        self.constants.get(value.id)
+                        if isinstance(value, ast.Name)
+                        else literal(value)
+                    )
                     for name, value in map(assignment, statement.body)
                     if name in META_OPTIONS and value
                 }
@@ -648,7 +656,11 @@ class _Reader:
                     self.relations.append((line, node.name, field, kind, target, through))
         concrete = not (meta.get("abstract") or meta.get("proxy"))
         table = meta.get("db_table")
-        table = table if isinstance(table, str) else ""
+        # A quoted name (`'"inventory_item"'`, `"schema"."table"`) is the table unquoted.
+        table = table.replace('"', "").replace("`", "") if isinstance(table, str) else ""
+        label = meta.get("app_label")
+        if isinstance(label, str):
+            self.app_labels.append((node.lineno, node.name, label))
         managed = meta.get("managed", True) is not False
         self.classes.append((node.name, node.lineno, bases, has_fields, concrete, table, managed))
 
