@@ -206,3 +206,55 @@ def test_the_system_check_reports_a_model_filed_under_another_domain(
 
     assert len(errors) == 1
     assert "app_label = 'inventory'" in errors[0].msg
+
+
+def test_python_files_in_any_top_level_folder_are_read_and_owned_by_none(
+    project: SampleProject,
+) -> None:
+    project.write("scripts/backfill.py", "from apps.inventory.models import Item\n")
+    project.write("venv/pyvenv.cfg", "home = /usr/bin\n")
+    project.write("venv/lib/site.py", "x = (\n")  # would be a syntax finding if read
+    project.write("node_modules/pkg/tool.py", "x = (\n")
+    project.write("template-package/src/tool.py", "x = (\n")
+
+    status, report = check(project, "--no-cache")
+
+    assert status == 1
+    assert_reported(report, "scripts/backfill.py:1", "ownership", "top-level folder")
+    assert "venv/" not in report
+    assert "node_modules" not in report
+    assert "template-package" not in report
+
+
+def test_a_top_level_module_handing_a_model_to_a_domain_is_followed(
+    project: SampleProject,
+) -> None:
+    project.write("shop_helpers.py", "from apps.inventory.models import Item\n")
+    line = project.append("apps/billing/services.py", "\nfrom shop_helpers import Item\n")
+
+    status, report = check(project, "--no-cache")
+
+    assert status == 1
+    assert_reported(
+        report, f"apps/billing/services.py:{line + 1}", "public-interface", "inventory.Item"
+    )
+
+
+def test_a_domains_production_code_using_another_domain_through_its_tests_is_followed(
+    project: SampleProject,
+) -> None:
+    project.write("apps/billing/tests/__init__.py", "")
+    project.write(
+        "apps/billing/tests/fixtures.py",
+        "from apps.inventory.services import reserve as make_stock\n",
+    )
+    line = project.append(
+        "apps/billing/services.py", "\nfrom apps.billing.tests.fixtures import make_stock\n"
+    )
+
+    status, report = check(project, "--no-cache")
+
+    assert status == 1
+    assert_reported(
+        report, f"apps/billing/services.py:{line + 1}", "declared-dependency", "inventory"
+    )

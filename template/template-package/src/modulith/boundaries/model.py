@@ -325,6 +325,8 @@ class Project:
                 yield from self.laundered(line, imported, name, source)
             return
         if target == source:
+            if name and is_test(imported):  # a test helper: what it hands on is followed
+                yield from self.laundered(line, imported, name, source)
             return
         yield line, target, IMPORT, imported, how
         if name and is_public(imported):
@@ -354,6 +356,8 @@ class Project:
                 yield from self.laundered(line, module, first, source)
             return
         if target == source:
+            if first and is_test(module):  # a test helper: what it hands on is followed
+                yield from self.laundered(line, module, first, source)
             return
         if module not in imported:  # reached through `import apps` or a parent package
             yield line, target, IMPORT, module, "(by attribute)"
@@ -361,8 +365,10 @@ class Project:
             yield from self.handed_out(line, module, first)
 
     def laundered(self, line: int, via: str, name: str, source: str) -> Iterator[Row]:
-        """A name taken from code no domain owns (core, config, `apps/__init__.py`) that
-        stands for something of a domain: a model or private code is still private."""
+        """A name taken from code no domain owns (core, config, `apps/__init__.py`, a
+        top-level module) or from a domain's own tests, that stands for something of
+        another domain: a model or private code is still private, and a domain used is
+        still used."""
         found = self.resolve(f"{via}.{name}")
         target = domain_of(found)
         if target is None or target == source:
@@ -545,7 +551,7 @@ def unowned(file: str) -> tuple[str, str]:
             "code into a domain or core/.",
         )
     return (
-        f"{file} lies in {parts[0]}/, a top-level package that is neither a domain, "
+        f"{file} lies in {parts[0]}/, a top-level folder that is neither a domain, "
         "core/ (shared code) nor config/ (the composition root).",
         "move it into a domain under apps/, into core/, or into config/.",
     )

@@ -8,9 +8,10 @@ that only touches the times parses nothing. The cache is dropped whole when the 
 code or the Python version changes.
 
 Which files: everything in `apps/`, `core/` and `config/`, the project's top-level
-`.py` files, and every other top-level package (which then owns nothing: model.py
-reports it). Hidden folders, `__pycache__`, virtual environments and the template's
-package (`template-package/`) are not read. A file that cannot be read or parsed, and a
+`.py` files, and every other top-level folder, a package or not (which then owns
+nothing: model.py reports it). Hidden folders, `__pycache__`, `node_modules`, virtual
+environments (a folder with a `pyvenv.cfg`) and the template's package
+(`template-package/`) are not read. A file that cannot be read or parsed, and a
 folder that links back into itself, become findings, never a traceback.
 """
 
@@ -40,6 +41,7 @@ BATCH = 16  # files a reading process takes at a time: small, so all finish toge
 READ_SIZE = 1 << 16  # bytes asked for at a time: most files come in one read
 MAX_BATCHES = 256  # their numbers, a byte each, fit in the smallest pipe POSIX allows
 PACKAGE_FOLDER = "template-package"  # the template's package: owned by it, not read
+NOT_READ = frozenset({PACKAGE_FOLDER, "__pycache__", "node_modules"})  # folders left out
 # The code whose output the cache keeps: a change to any of it drops the cache whole.
 READING_CODE = (
     "source.py",
@@ -319,9 +321,9 @@ def python_files(root: str) -> tuple[list[str], list[tuple[str, int, str]]]:
             found.append(name)
         elif name in ROOT_PACKAGES or (
             not name.startswith(".")
-            and name != PACKAGE_FOLDER
+            and name not in NOT_READ
             and is_dir(entry)
-            and os.path.isfile(os.path.join(entry.path, "__init__.py"))
+            and not os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))
         ):
             directories.append(name)
     visited: set[tuple[int, int]] = set()
@@ -348,7 +350,7 @@ def python_files(root: str) -> tuple[list[str], list[tuple[str, int, str]]]:
                     name = entry.name
                     if name.endswith(".py") and is_file(entry):
                         found.append(f"{directory}/{name}")
-                    elif is_dir(entry) and not name.startswith(".") and name != "__pycache__":
+                    elif is_dir(entry) and not name.startswith(".") and name not in NOT_READ:
                         directories.append(f"{directory}/{name}")
             except OSError as error:
                 problems.append((directory, 1, f"cannot be listed: {error.strerror or error}"))

@@ -18,12 +18,16 @@ cache them (scan.py).
 import ast
 import bisect
 import re
+import sys
 from collections.abc import Sequence
 from typing import NamedTuple
 
 from modulith.boundaries.names import is_test
 
 ROOT_PACKAGES = frozenset({"apps", "core", "config"})
+# Modules that are never the project's: the top-level module a `from … import` names
+# otherwise may be (a top-level file hands on what it imports, as config/ does).
+EXTERNAL = frozenset({*sys.stdlib_module_names, "django", "modulith", "__future__"})
 PROJECT_ROOTS = tuple(ROOT_PACKAGES)  # the prefixes of every name in the project
 RELATION_FIELDS = frozenset(
     {"ForeignKey", "OneToOneField", "ManyToManyField", "ForeignObject", "GenericRelation"}
@@ -81,7 +85,9 @@ class ModuleFacts(NamedTuple):
     """
 
     # (line, module, name): `from module import name`; name "" for `import module`,
-    # "*" for a star import. Only imports of the project's own packages.
+    # "*" for a star import. Only imports of the project's own packages, and the
+    # `from … import` of any module beyond the standard library and Django (a top-level
+    # module of the project may hand a model on).
     imports: tuple[tuple[int, str, str], ...]
     # (line, kind, first, second): "import_module"/"import_string" (dotted name, ""),
     # "get_model" (app label, model name) and "get_models" (app label, ""): named by
@@ -572,7 +578,8 @@ class _Reader:
 
     def add_import_from(self, node: ast.ImportFrom) -> None:
         module = self.absolute(node.module, node.level)
-        ours = module.partition(".")[0] in ROOT_PACKAGES
+        root = module.partition(".")[0]
+        ours = root in ROOT_PACKAGES or not (root in EXTERNAL or node.level or not root)
         for alias in node.names:
             if ours:
                 self.imports.append((node.lineno, module, alias.name))
