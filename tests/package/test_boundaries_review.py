@@ -258,3 +258,17 @@ def test_a_domains_production_code_using_another_domain_through_its_tests_is_fol
     assert_reported(
         report, f"apps/billing/services.py:{line + 1}", "declared-dependency", "inventory"
     )
+
+
+def test_a_folder_linking_outside_the_project_is_a_finding_and_not_walked(
+    project: SampleProject, tmp_path: Path
+) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere/broken.py").write_text("x = (\n")
+    (project.root / "apps/orders/rootfs").symlink_to(tmp_path / "elsewhere")
+
+    status, report = check(project, "--no-cache")
+
+    assert status == 1
+    assert_reported(report, "apps/orders/rootfs:1", "ownership", "outside the project")
+    assert "broken.py" not in report

@@ -12,7 +12,8 @@ Which files: everything in `apps/`, `core/` and `config/`, the project's top-lev
 nothing: model.py reports it). Hidden folders, `__pycache__`, `node_modules`, virtual
 environments (a folder with a `pyvenv.cfg`) and the template's package
 (`template-package/`) are not read. A file that cannot be read or parsed, and a
-folder that links back into itself, become findings, never a traceback.
+folder that cannot be listed or links back into itself or outside the project, become
+findings, never a traceback.
 """
 
 import gc
@@ -351,10 +352,21 @@ def python_files(root: str) -> tuple[list[str], list[tuple[str, int, str]]]:
                     if name.endswith(".py") and is_file(entry):
                         found.append(f"{directory}/{name}")
                     elif is_dir(entry) and not name.startswith(".") and name not in NOT_READ:
+                        if entry.is_symlink() and outside(entry.path, root):
+                            problems.append(
+                                (f"{directory}/{name}", 1, "links to a folder outside the project")
+                            )
+                            continue
                         directories.append(f"{directory}/{name}")
             except OSError as error:
                 problems.append((directory, 1, f"cannot be listed: {error.strerror or error}"))
     return sorted(found), problems
+
+
+def outside(path: str, root: str) -> bool:
+    """Whether a linked folder lies outside the project (`/`, say: not walked)."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return os.path.commonpath([real, top]) != top
 
 
 def is_file(entry: os.DirEntry[str]) -> bool:
