@@ -272,3 +272,37 @@ def test_a_folder_linking_outside_the_project_is_a_finding_and_not_walked(
     assert status == 1
     assert_reported(report, "apps/orders/rootfs:1", "ownership", "outside the project")
     assert "broken.py" not in report
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "from django.apps import apps\n\nget = apps.get_model\nITEM = get('inventory', 'Item')\n",
+        "from django.apps import apps\n\ndef f():\n    get = apps.get_model\n"
+        "    return get('inventory', 'Item')\n",
+        "from django.apps import apps\n\nITEM = apps.app_configs['inventory'].get_model('Item')\n",
+        "from django.apps import apps\n\nITEM = apps.get_app_config('inventory').models['item']\n",
+        "from django.apps import apps\n\n"
+        "ITEM = apps.get_app_config('inventory').models_module.Item\n",
+        "from django.apps import apps\n\n"
+        "ITEM = apps.get_app_config(app_label='inventory').get_model('Item')\n",
+        "from django.contrib.contenttypes.models import ContentType\n\n"
+        "def f():\n    return ContentType.objects.db_manager('default')"
+        ".get(app_label='inventory', model='item').model_class()\n",
+        "from django.contrib.contenttypes.models import ContentType\n\n"
+        "def f():\n    return ContentType._default_manager"
+        ".get(app_label='inventory', model='item').model_class()\n",
+        "from django.contrib.contenttypes.models import ContentType\n\n"
+        "def f():\n    return ContentType.objects.filter(app_label__in=['inventory'])\n",
+    ],
+)
+def test_every_way_of_fetching_a_model_from_the_registry_by_name_is_read(
+    project: SampleProject, code: str
+) -> None:
+    project.write("apps/billing/fetch.py", code)
+
+    status, report = check(project, "--no-cache")
+
+    assert status == 1
+    assert "[declared-dependency] 'billing' uses 'inventory'" in report
+    assert "fetches the model" in report

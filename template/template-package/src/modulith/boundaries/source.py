@@ -42,6 +42,16 @@ SUBSCRIBER = frozenset({"modulith.events.subscriber", "modulith.events.subscript
 # Django's app registry, by the names it is imported under.
 REGISTRY = frozenset({"django.apps.apps", "django.apps.registry.apps"})
 CONTENT_TYPE = "django.contrib.contenttypes.models.ContentType"
+# The registry's methods that fetch models by name, by the names they are imported under
+# (`get = apps.get_model` binds one).
+REGISTRY_CALLS = frozenset(
+    f"{registry}.{method}"
+    for registry in REGISTRY
+    for method in ("get_model", "get_registered_model")
+)
+# A model's managers, and the calls on a manager that give a manager or query again.
+MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
+MANAGER_CALLS = frozenset({"db_manager", "using", "all", "filter", "exclude"})
 # Calls whose string arguments are SQL: the only strings read as SQL.
 SQL_METHODS = frozenset({"execute", "executemany", "raw", "extra"})
 SQL_PARAMETERS = frozenset({"params", "select_params", "param_list"})
@@ -51,6 +61,7 @@ TABLE_WORD = re.compile(r"[a-z][a-z0-9]*_[a-z0-9_$]*")
 CALLS_BY_NAME = (
     b"get_model", b"get_registered_model", b"all_models", b"import_module", b"import_string",
     b"__import__", b"connect(", b"getattr(", b"natural_key", b"app_label",
+    b"get_app_config", b"app_configs", b"models_module",
 )  # fmt: skip
 # A query lookup crossing a relation: `order__item` (not `__init__`, `__name__`).
 LOOKUP_IN_SOURCE = re.compile(rb"[a-z0-9]__[a-z]")
@@ -435,6 +446,8 @@ class _Reader:
         self.names[name] = target
         if self.names is self.exports:
             self.constants.pop(name, None)
+        if target in REGISTRY_CALLS:  # `get = apps.get_model`: its calls fetch models
+            self.heat([f"{name}(".encode()], boundary=True)
         if not target.startswith(PROJECT_ROOTS) and target != SETTINGS:
             return  # neither the project's code nor its settings: no word to heat
         if self.sites and name not in self.callables and self.calls_into_public(target):
@@ -692,11 +705,15 @@ class _Reader:
             if not hot.touches(root.lineno, root.end_lineno or root.lineno):
                 continue  # no word that could matter on its lines
             seen: set[int] = set()  # inner parts of a chain already recorded
+            named: set[int] = set()  # `models_module` attributes a model name follows
             looping: set[int] = set()  # nodes inside a comprehension
             for node in ast.walk(root):  # outer nodes first: they mark inner ones as seen
                 if isinstance(node, ast.Attribute):
                     if id(node) not in seen:
                         self.add_attribute(node, seen)
+                    inner = getattr(node.value, "attr", "")
+                    if self.calls and "models_module" in (node.attr, inner):
+                        self.add_models_module(node, named)
                 elif isinstance(node, COMPREHENSIONS):
                     looping.update(map(id, ast.walk(node)))
                 elif isinstance(node, ast.Call):
@@ -766,6 +783,8 @@ class _Reader:
         owner = func.value if isinstance(func, ast.Attribute) else None
         if method in {"get_model", "get_registered_model", "get_models"} and owner is not None:
             self.add_get_model(node, method, owner)
+        elif qualified in REGISTRY_CALLS:  # `get = apps.get_model; get("inventory", ...)`
+            self.add_get_model(node, qualified.rpartition(".")[2], None)
         elif first and qualified == "importlib.import_module":
             package = string(keyword(node, "package")) or ""
             level = len(first) - len(first.lstrip("."))
@@ -786,10 +805,17 @@ class _Reader:
             function = (dotted(handler) if handler else None) or "?"
             sender = node.args[1] if len(node.args) >= 2 else keyword(node, "sender")
             self.add_receiver(node, function.rpartition(".")[2], func.value, sender)
-        elif method and owner is not None and (dotted(owner) or "").endswith("objects"):
-            self.add_content_type(node, owner)
+        elif method and owner is not None:
+            while (  # `.db_manager("default")`, `.using(...)`: the manager still
+                isinstance(owner, ast.Call)
+                and isinstance(owner.func, ast.Attribute)
+                and owner.func.attr in MANAGER_CALLS
+            ):
+                owner = owner.func.value
+            if isinstance(owner, ast.Attribute) and owner.attr in MANAGERS:
+                self.add_content_type(node, owner)
 
-    def add_get_model(self, node: ast.Call, method: str, owner: ast.expr) -> None:
+    def add_get_model(self, node: ast.Call, method: str, owner: ast.expr | None) -> None:
         """`apps.get_model("inventory", "Inventory")`, `apps.get_model("inventory.Inventory")`,
         `apps.get_app_config("inventory").get_model("Inventory")`, `get_models()` of an
         app, `get_registered_model`: Django's registry and literal names only."""
@@ -799,18 +825,14 @@ class _Reader:
             names[0] or string(keyword(node, "app_label")),
             names[1] or string(keyword(node, "model_name")),
         ]
-        if (
-            isinstance(owner, ast.Call)
-            and isinstance(owner.func, ast.Attribute)
-            and owner.func.attr == "get_app_config"
-            and self.is_registry(owner.func.value)
-        ):
-            names = [string(owner.args[0]) if owner.args else None, names[0]]
+        config, config_label = self.app_config(owner)
+        if config:
+            names = [config_label, names[0]]
             if method == "get_models":
                 if names[0]:
                     self.by_name.append((node.lineno, "get_models", names[0], ""))
                 return
-        elif not self.is_registry(owner) or method == "get_models":
+        elif (owner is not None and not self.is_registry(owner)) or method == "get_models":
             return
         label, model = names
         if label and not model and "." in label:
@@ -818,8 +840,28 @@ class _Reader:
         if label and model:
             self.by_name.append((node.lineno, "get_model", label, model))
 
+    def app_config(self, node: ast.expr | None) -> tuple[bool, str | None]:
+        """(whether the expression is one app's config from the registry, its label):
+        `apps.get_app_config("inventory")` (or `app_label=`), `apps.app_configs["inventory"]`."""
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get_app_config"
+            and self.is_registry(node.func.value)
+        ):
+            return True, string(node.args[0]) if node.args else string(keyword(node, "app_label"))
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "app_configs"
+            and self.is_registry(node.value.value)
+        ):
+            return True, string(node.slice)
+        return False, None
+
     def add_subscript(self, node: ast.Subscript) -> None:
-        """`apps.all_models["inventory"]`: every model of an app, by its label."""
+        """`apps.all_models["inventory"]`: every model of an app, by its label;
+        `apps.get_app_config("inventory").models["item"]`: one of them."""
         value = node.value
         label = string(node.slice)
         if (
@@ -829,14 +871,39 @@ class _Reader:
             and self.is_registry(value.value)
         ):
             self.by_name.append((node.lineno, "get_models", label, ""))
+        elif isinstance(value, ast.Attribute) and value.attr == "models":
+            config, app = self.app_config(value.value)
+            if config and app:
+                kind = "get_model" if label else "get_models"
+                self.by_name.append((node.lineno, kind, app, label or ""))
+
+    def add_models_module(self, node: ast.Attribute, named: set[int]) -> None:
+        """`apps.get_app_config("inventory").models_module.Item`: one model of the app;
+        the module alone hands out every one."""
+        value = node.value
+        if isinstance(value, ast.Attribute) and value.attr == "models_module":
+            config, app = self.app_config(value.value)
+            if config and app:
+                self.by_name.append((node.lineno, "get_model", app, node.attr))
+                named.add(id(value))
+        elif node.attr == "models_module" and id(node) not in named:
+            config, app = self.app_config(value)
+            if config and app:
+                self.by_name.append((node.lineno, "get_models", app, ""))
 
     def add_content_type(self, node: ast.Call, owner: ast.expr) -> None:
-        """`ContentType.objects.get(app_label="inventory", model="item")` and
-        `get_by_natural_key("inventory", "item")`: a model reached through its type."""
-        if self.qualify(owner) != f"{CONTENT_TYPE}.objects":
+        """`ContentType.objects.get(app_label="inventory", model="item")` (through any
+        of its managers, `db_manager(...)` or `using(...)` too), `filter(app_label__in=[...])`
+        and `get_by_natural_key("inventory", "item")`: a model reached through its type."""
+        if self.qualify(owner) not in {f"{CONTENT_TYPE}.{manager}" for manager in MANAGERS}:
             return
         label = string(keyword(node, "app_label"))
         model = string(keyword(node, "model")) or ""
+        labels = literal(keyword(node, "app_label__in") or ast.Constant(None))
+        if not label and isinstance(labels, list | tuple | set):  # `app_label__in=[...]`
+            for each in sorted(filter(None, map(str, labels))):
+                self.by_name.append((node.lineno, "get_models", each, ""))
+            return
         if isinstance(node.func, ast.Attribute) and node.func.attr == "get_by_natural_key":
             label = string(node.args[0]) if node.args else label
             model = (string(node.args[1]) if len(node.args) > 1 else None) or model
