@@ -163,9 +163,7 @@ def test_an_unmanaged_model_on_another_domains_table_is_found_quoted_or_through_
     )
 
 
-@pytest.mark.parametrize(
-    "label", ["app_label = 'inventory'", "app_label = STOCK_LABEL"]
-)
+@pytest.mark.parametrize("label", ["app_label = 'inventory'", "app_label = STOCK_LABEL"])
 def test_a_model_filed_under_another_domains_app_label_is_reported(
     project: SampleProject, label: str
 ) -> None:
@@ -306,3 +304,45 @@ def test_every_way_of_fetching_a_model_from_the_registry_by_name_is_read(
     assert status == 1
     assert "[declared-dependency] 'billing' uses 'inventory'" in report
     assert "fetches the model" in report
+
+
+def test_a_public_module_handing_out_a_model_through_getattr_is_followed(
+    project: SampleProject,
+) -> None:
+    project.append(
+        "apps/inventory/services.py",
+        "\nfrom apps.inventory import models as _models\n\nStockItem = getattr(_models, 'Item')\n",
+    )
+    line = project.append(
+        "apps/orders/services.py", "\nfrom apps.inventory.services import StockItem\n"
+    )
+
+    status, report = check(project, "--no-cache")
+
+    assert status == 1
+    assert_reported(
+        report, f"apps/orders/services.py:{line + 1}", "public-interface", "inventory.Item"
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "line"),
+    [
+        ("import apps\n\ndef f(thing):\n    match thing:\n"
+         "        case apps.inventory.models.Item(name=name):\n            return name\n", 5),
+        ("import apps\n\ndef f(thing: apps.inventory.models.Item) -> None:\n    pass\n", 3),
+        ("import apps\n\ndef f() -> apps.inventory.models.Item:\n    pass\n", 3),
+        ("import apps\n\ncurrent: apps.inventory.models.Item | None = None\n", 3),
+        ("import apps\n\nclass Report:\n    apps = ('inventory',)\n\n    def rows(self):\n"
+         "        return apps.inventory.models.Item.objects.all()\n", 7),
+    ],
+)  # fmt: skip
+def test_names_in_patterns_annotations_and_methods_are_followed(
+    project: SampleProject, code: str, line: int
+) -> None:
+    project.write("apps/billing/describe.py", code)
+
+    status, report = check(project, "--no-cache")
+
+    assert status == 1
+    assert_reported(report, f"apps/billing/describe.py:{line}", "public-interface", "models")

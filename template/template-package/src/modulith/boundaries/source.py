@@ -328,6 +328,7 @@ class _Reader:
         self.constants: dict[str, str] = {}  # module-level string constants
         # Function bodies to read after the module's: (node, names in scope, context).
         self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, dict[str, str], Site]] = []
+        self.enclosing: dict[str, str] | None = None  # in a class body: the scope around it
         self.arguments: set[str] = set()  # the positional arguments of the function read
         self.searches = 0  # searches of the whole source for names (heat)
         self.name_index: dict[bytes, list[int]] | None = None
@@ -553,6 +554,13 @@ class _Reader:
                 self.expressions(node.subject)
                 for case in node.cases:
                     self.expressions(case.guard)
+                    if self.hot:  # `case models.Item(...)`, `case models.KIND`
+                        patterns = ast.walk(case.pattern)
+                        self.expressions(*(
+                            p.cls if isinstance(p, ast.MatchClass) else p.value
+                            for p in patterns
+                            if isinstance(p, ast.MatchClass | ast.MatchValue)
+                        ))  # fmt: skip
                     self.statements(case.body, depth)
             elif self.hot:  # raise, assert, del, ...: expressions only
                 self.expressions(*(v for _, v in ast.iter_fields(node) if isinstance(v, ast.expr)))
@@ -560,11 +568,13 @@ class _Reader:
     def add_assignment(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign, depth: int) -> None:
         value = node.value
         if self.hot:
-            self.expressions(value)
+            self.expressions(value, getattr(node, "annotation", None))
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         alias = None
         if isinstance(value, (ast.Name, ast.Attribute)) and not isinstance(node, ast.AugAssign):
             alias = self.qualify(value)
+        elif isinstance(value, ast.Call) and not isinstance(node, ast.AugAssign):
+            alias = self.getattr_target(value)  # `Item = getattr(models, "Item")`
         for target in targets:
             if self.migration and isinstance(target, ast.Name) and target.id == "dependencies":
                 self.dependencies += migration_dependencies(value) if value else []
@@ -581,6 +591,14 @@ class _Reader:
                 text = string(node.value) if depth == 0 else None
                 if text is not None and self.names is self.exports:
                     self.constants[target.id] = text
+
+    def getattr_target(self, call: ast.Call) -> str | None:
+        """`module.Name` for `getattr(module, "Name")` (the builtin, with a literal name)."""
+        func = call.func
+        if not (isinstance(func, ast.Name) and func.id == "getattr" and len(call.args) >= 2):
+            return None
+        base, name = self.qualify(call.args[0]), string(call.args[1])
+        return f"{base}.{name}" if base and name and "getattr" not in self.names else None
 
     def add_import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -605,8 +623,11 @@ class _Reader:
     def add_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, depth: int) -> None:
         arguments = node.args
         if self.hot:
-            self.expressions(*node.decorator_list, *arguments.defaults)
+            self.expressions(*node.decorator_list, *arguments.defaults, node.returns)
             self.expressions(*(d for d in arguments.kw_defaults if d is not None))
+            every = (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)
+            every += tuple(filter(None, (arguments.vararg, arguments.kwarg)))
+            self.expressions(*(arg.annotation for arg in every))  # evaluated at `def`
         for decorator in node.decorator_list:
             if isinstance(decorator, ast.Call):
                 func = self.qualify(decorator.func) or ""
@@ -621,7 +642,9 @@ class _Reader:
         outer = self.site.function
         blocks = self.within_atomic(node.decorator_list).blocks
         name = node.name if outer == "<module>" else f"{outer}.{node.name}"
-        self.pending.append((node, self.names, Site(name, 0, blocks)))
+        # A method sees the names around its class, not the class body's.
+        scope = self.names if self.enclosing is None else self.enclosing
+        self.pending.append((node, scope, Site(name, 0, blocks)))
 
     def add_subscription(self, decorator: ast.Call, handler: str) -> None:
         event = self.qualify(decorator.args[0])
@@ -640,13 +663,14 @@ class _Reader:
                 self.class_names.append(node.name)
                 base_names = tuple(ast.unparse(b).rsplit(".", 1)[-1] for b in node.bases)
                 self.class_fields.append((node.name, base_names, tuple(fields_of(node))))
-        scope, outside = self.names, self.site
+        scope, outside, enclosing = self.names, self.site, self.enclosing
+        self.enclosing = scope if enclosing is None else enclosing
         self.names = Scope(scope)  # a class body's names stay in it
         outer = outside.function  # its methods are `Class.method`
         name = node.name if outer == "<module>" else f"{outer}.{node.name}"
         self.site = Site(name, outside.loops, outside.blocks)
         self.statements(node.body, depth + 1, documented=True)
-        self.names, self.site = scope, outside
+        self.names, self.site, self.enclosing = scope, outside, enclosing
         self.bind(node.name, f"{self.module}.{node.name}")
 
     def read_class(self, node: ast.ClassDef, bases: tuple[str, ...]) -> None:
