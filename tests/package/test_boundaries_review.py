@@ -346,3 +346,63 @@ def test_names_in_patterns_annotations_and_methods_are_followed(
 
     assert status == 1
     assert_reported(report, f"apps/billing/describe.py:{line}", "public-interface", "models")
+
+
+SHIPMENT = (
+    "from django.db import models\n\nfrom apps.orders.models import Order\n\n"
+    "class Shipment(models.Model):\n"
+    "    order = models.ForeignKey(Order, on_delete=models.CASCADE)\n"
+    "    item = models.ForeignKey('inventory.Item', on_delete=models.CASCADE)\n"
+)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Charge.objects.filter(Q(shipment__item__name='x'))",
+        "Charge.objects.filter(Q(id=1) | Q(shipment__item__name='x'))",
+        "Charge.objects.annotate(stock=F('shipment__item__name'))",
+        "Charge.objects.annotate(n=Count('shipment__item'))",
+        "Charge.objects.aggregate(top=Max('shipment__item__stock'))",
+        "Charge.objects.prefetch_related(Prefetch('shipment__item'))",
+        "Charge._default_manager.filter(shipment__item__name='x')",
+        "get_object_or_404(Charge, shipment__item__name='x')",
+        "Charge.objects.filter(**{'shipment__item__name': 'x'})",
+    ],
+)
+def test_query_lookups_in_expressions_shortcuts_and_literal_keywords_are_read(
+    project: SampleProject, query: str
+) -> None:
+    project.declare("orders", "model_relations_to", "inventory")
+    project.write("apps/orders/shipments.py", SHIPMENT)
+    project.write(
+        "apps/billing/charges.py",
+        "from django.db import models\n"
+        "from django.db.models import Count, F, Max, Prefetch, Q\n"
+        "from django.shortcuts import get_object_or_404\n\n"
+        "class Charge(models.Model):\n"
+        "    shipment = models.ForeignKey('orders.Shipment', on_delete=models.CASCADE)\n\n"
+        f"def rows():\n    return {query}\n",
+    )
+
+    status, report = check(project, "--no-cache")
+
+    assert status == 1
+    assert_reported(report, "apps/billing/charges.py:9", "model-relations", "inventory.Item")
+
+
+def test_a_subquery_is_read_against_its_own_model(project: SampleProject) -> None:
+    project.declare("orders", "model_relations_to", "inventory")
+    project.write("apps/orders/shipments.py", SHIPMENT)
+    project.write(
+        "apps/billing/charges.py",
+        "from django.db import models\n\n"
+        "class Charge(models.Model):\n"
+        "    shipment = models.ForeignKey('orders.Shipment', on_delete=models.CASCADE)\n"
+        "    order = models.ForeignKey('orders.Order', on_delete=models.CASCADE)\n\n"
+        "def rows():\n    return Charge.objects.filter(\n"
+        "        order__in=Charge.objects.filter(shipment__order__quantity=1).values('id')\n"
+        "    )\n",
+    )
+
+    assert check(project, "--no-cache") == (0, ANY_REPORT)

@@ -51,6 +51,9 @@ REGISTRY_CALLS = frozenset(
 )
 # A model's managers, and the calls on a manager that give a manager or query again.
 MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
+# Words without which no query is written: a manager, or a shortcut taking the model.
+MANAGER_WORDS = (b".objects", b"._default_manager", b"._base_manager", b"_or_404(")
+SHORTCUTS = frozenset({"django.shortcuts.get_object_or_404", "django.shortcuts.get_list_or_404"})
 MANAGER_CALLS = frozenset({"db_manager", "using", "all", "filter", "exclude"})
 # Calls whose string arguments are SQL: the only strings read as SQL.
 SQL_METHODS = frozenset({"execute", "executemany", "raw", "extra"})
@@ -176,7 +179,11 @@ def read_module(source: bytes, module: str, is_package: bool) -> ModuleFacts:
     tree = ast.parse(source)
     calls = word_offsets(source, CALLS_BY_NAME)  # one search per word, also heating
     sql = word_offsets(source, SQL_IN_SOURCE)
-    queries = b"__" in source and b".objects" in source and relations_possible(source)
+    queries = (
+        b"__" in source
+        and any(word in source for word in MANAGER_WORDS)
+        and relations_possible(source)
+    )
     reader = _Reader(module, is_package, source, calls=bool(calls), sql=bool(sql), queries=queries)
     reader.heat_at([*calls, *sql, *(word_offsets(source, [b"__"]) if queries else ())])
     reader.module_body(tree.body)
@@ -936,20 +943,25 @@ class _Reader:
 
     def add_lookups(self, node: ast.Call) -> None:
         """`Model.objects.filter(order__item__name=...)`, `.select_related("order__item")`:
-        lookups of a query chain rooted at a model's manager."""
+        lookups of a query chain rooted at a model's manager (`objects`,
+        `_default_manager`), or of `get_object_or_404(Model, ...)`; also inside `Q`, `F`,
+        aggregates and `Prefetch` in its arguments, and in a literal `**{...}`."""
         func = node.func
-        if not (isinstance(func, ast.Attribute) and func.attr in QUERY_METHODS):
+        shortcut = isinstance(func, ast.Name) and self.qualify(func) in SHORTCUTS
+        if not (shortcut or (isinstance(func, ast.Attribute) and func.attr in QUERY_METHODS)):
             return
-        paths = [k.arg for k in node.keywords if k.arg and "__" in k.arg]
-        paths += [text for text in map(string, node.args) if text and "__" in text]
+        paths = lookup_paths(node, node.args[1:] if shortcut else node.args)
         if not paths:
             return
-        inner = func.value  # down the chain to `Model.objects`
-        while isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute):
-            inner = inner.func.value
-        if not (isinstance(inner, ast.Attribute) and inner.attr == "objects"):
-            return
-        model = self.qualify(inner.value)
+        if shortcut or not isinstance(func, ast.Attribute):
+            model = self.qualify(node.args[0]) if node.args else None
+        else:
+            inner = func.value  # down the chain to `Model.objects`
+            while isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute):
+                inner = inner.func.value
+            if not (isinstance(inner, ast.Attribute) and inner.attr in MANAGERS):
+                return
+            model = self.qualify(inner.value)
         if model:
             for path in paths:
                 self.lookups.append((node.lineno, f"py:{model}", path.lstrip("-")))
@@ -988,6 +1000,29 @@ class _Reader:
         signals = signal.elts if isinstance(signal, ast.List | ast.Tuple) else [signal]
         names = ", ".join((dotted(s) or "?").rpartition(".")[2] for s in signals if s)
         self.receivers.append((call.lineno, function, names or "?", sender))
+
+
+def lookup_paths(call: ast.Call, arguments: list[ast.expr]) -> list[str]:
+    """The lookups that may cross a relation in a query call: its keywords (a literal
+    `**{...}` too) and string arguments, and those of the calls inside its arguments
+    (`Q(order__item=...)`, `F("order__item__name")`, `Count("order__item")`, `Prefetch`)."""
+    paths = [k.arg for k in call.keywords if k.arg and "__" in k.arg]
+    for k in call.keywords:
+        if k.arg is None and isinstance(k.value, ast.Dict):
+            paths += [text for text in map(string, k.value.keys) if text and "__" in text]
+    paths += [text for text in map(string, arguments) if text and "__" in text]
+    inside: list[ast.AST] = [*arguments, *(k.value for k in call.keywords)]
+    while inside:
+        inner = inside.pop()
+        if isinstance(inner, ast.Call):
+            if isinstance(inner.func, ast.Attribute) and inner.func.attr in QUERY_METHODS:
+                continue  # a query of its own (a subquery): read where it stands
+            paths += [k.arg for k in inner.keywords if k.arg and "__" in k.arg]
+            first = string(inner.args[0]) if inner.args else None
+            if first and "__" in first:
+                paths.append(first)
+        inside.extend(ast.iter_child_nodes(inner))
+    return paths
 
 
 def is_docstring(node: ast.stmt) -> bool:
