@@ -406,3 +406,82 @@ def test_a_subquery_is_read_against_its_own_model(project: SampleProject) -> Non
     )
 
     assert check(project, "--no-cache") == (0, ANY_REPORT)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import sys\n\nITEM = sys.modules['apps.inventory.models'].Item\n",
+        "import importlib\n\nM = importlib.import_module('.models', 'apps.inventory')\n",
+        "import importlib\n\nM = importlib.import_module(name='apps.inventory.models')\n",
+        "from django.utils.module_loading import import_string\n\n"
+        "ITEM = import_string(dotted_path='apps.inventory.models.Item')\n",
+        "import builtins\n\nM = builtins.__import__('apps.inventory.models', fromlist=['Item'])\n",
+        "import pkgutil\n\nITEM = pkgutil.resolve_name('apps.inventory.models:Item')\n",
+    ],
+)
+def test_modules_named_by_string_to_the_import_machinery_are_read(
+    project: SampleProject, code: str
+) -> None:
+    project.write("apps/billing/load.py", code)
+
+    status, report = check(project, "--no-cache")
+
+    assert status == 1
+    assert_reported(report, "apps/billing/load.py:3", "public-interface", "apps.inventory.models")
+
+
+def test_sql_run_by_a_migration_is_read(project: SampleProject) -> None:
+    project.write("apps/billing/migrations/__init__.py", "")
+    project.write(
+        "apps/billing/migrations/0002_view.py",
+        "from django.db import migrations\n\nclass Migration(migrations.Migration):\n"
+        "    operations = [\n"
+        "        migrations.RunSQL('CREATE VIEW stock AS SELECT * FROM inventory_item'),\n"
+        "    ]\n",
+    )
+
+    status, report = check(project, "--no-cache")
+
+    assert status == 1
+    assert_reported(
+        report, "apps/billing/migrations/0002_view.py:5", "public-interface", "inventory_item"
+    )
+
+
+def test_a_relation_field_inside_a_class_body_block_is_read(project: SampleProject) -> None:
+    line = project.append(
+        "apps/billing/models.py",
+        "\nclass StockLink(models.Model):\n    if True:\n"
+        "        item = models.ForeignKey('inventory.Item', on_delete=models.CASCADE)\n",
+    )
+
+    status, report = check(project, "--no-cache")
+
+    assert status == 1
+    assert_reported(
+        report, f"apps/billing/models.py:{line + 3}", "model-relations", "inventory.Item"
+    )
+
+
+@pytest.mark.parametrize(
+    "exposed",
+    [
+        "from apps.inventory.models import Item\n\nStockItem, _unused = Item, None\n",
+        "from apps.inventory.models import Item\n\nStockItem = Item.objects\n",
+    ],
+)
+def test_a_public_module_handing_out_a_model_by_unpacking_or_its_manager_is_followed(
+    project: SampleProject, exposed: str
+) -> None:
+    project.append("apps/inventory/services.py", f"\n{exposed}")
+    line = project.append(
+        "apps/orders/services.py", "\nfrom apps.inventory.services import StockItem\n"
+    )
+
+    status, report = check(project, "--no-cache")
+
+    assert status == 1
+    assert_reported(
+        report, f"apps/orders/services.py:{line + 1}", "public-interface", "inventory.Item"
+    )

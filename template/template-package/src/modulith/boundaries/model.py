@@ -386,11 +386,22 @@ class Project:
         """A model, or a private module, that the public module `public` exposes as `name`."""
         target = domain_of(public) or ""
         found = self.resolve(f"{public}.{name}")
+        if found not in self.models and found not in self.modules:
+            found = self.model_within(found)  # `stock = Item.objects`: the model still
         if found in self.models and domain_of(found) == target:
             what = f"{self.label_of(found)}.{found.rpartition('.')[2]}"
             yield line, target, HANDED_OUT, f"the model {what}", public
         elif found in self.modules and domain_of(found) == target and not is_public(found):
             yield line, target, HANDED_OUT, f"the module {found}", public
+
+    def model_within(self, name: str) -> str:
+        """The model a name reaches through (`….Item.objects` -> `….Item`), else the name."""
+        prefix = name
+        while "." in prefix:
+            prefix = prefix.rpartition(".")[0]
+            if prefix in self.models:
+                return prefix
+        return name
 
     def relations(self, module: Module) -> Iterator[Row]:
         """Relation fields of the module's models, and its signal receivers."""

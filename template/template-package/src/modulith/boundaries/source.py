@@ -19,7 +19,7 @@ import ast
 import bisect
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 from modulith.boundaries.names import is_test
@@ -58,13 +58,13 @@ MANAGER_CALLS = frozenset({"db_manager", "using", "all", "filter", "exclude"})
 # Calls whose string arguments are SQL: the only strings read as SQL.
 SQL_METHODS = frozenset({"execute", "executemany", "raw", "extra"})
 SQL_PARAMETERS = frozenset({"params", "select_params", "param_list"})
-SQL_IN_SOURCE = (b"execute", b"raw(", b"extra(", b"RawSQL")
+SQL_IN_SOURCE = (b"execute", b"raw(", b"extra(", b"RawSQL", b"RunSQL")
 # A table-like word in SQL: an identifier with an underscore.
 TABLE_WORD = re.compile(r"[a-z][a-z0-9]*_[a-z0-9_$]*")
 CALLS_BY_NAME = (
     b"get_model", b"get_registered_model", b"all_models", b"import_module", b"import_string",
     b"__import__", b"connect(", b"getattr(", b"natural_key", b"app_label",
-    b"get_app_config", b"app_configs", b"models_module",
+    b"get_app_config", b"app_configs", b"models_module", b"resolve_name", b"modules[",
 )  # fmt: skip
 # A query lookup crossing a relation: `order__item` (not `__init__`, `__name__`).
 LOOKUP_IN_SOURCE = re.compile(rb"[a-z0-9]__[a-z]")
@@ -585,6 +585,8 @@ class _Reader:
         for target in targets:
             if self.migration and isinstance(target, ast.Name) and target.id == "dependencies":
                 self.dependencies += migration_dependencies(value) if value else []
+            if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple):
+                self.unpack(target, value)  # `Item, _ = models.Item, None`
             if not isinstance(target, ast.Name):
                 if self.hot:
                     self.expressions(target)
@@ -598,6 +600,18 @@ class _Reader:
                 text = string(node.value) if depth == 0 else None
                 if text is not None and self.names is self.exports:
                     self.constants[target.id] = text
+
+    def unpack(self, target: ast.Tuple, value: ast.Tuple) -> None:
+        """Names bound by unpacking a tuple of the same length: each one as an alias."""
+        if len(target.elts) != len(value.elts):
+            return
+        for name, part in zip(target.elts, value.elts, strict=True):
+            if isinstance(name, ast.Name):
+                alias = self.qualify(part) if isinstance(part, ast.Name | ast.Attribute) else None
+                if alias is None:
+                    self.names.pop(name.id, None)
+                else:
+                    self.bind(name.id, alias)
 
     def getattr_target(self, call: ast.Call) -> str | None:
         """`module.Name` for `getattr(module, "Name")` (the builtin, with a literal name)."""
@@ -683,7 +697,7 @@ class _Reader:
     def read_class(self, node: ast.ClassDef, bases: tuple[str, ...]) -> None:
         has_fields = False
         meta: dict[str, object] = {}
-        for statement in node.body:
+        for statement in class_statements(node.body):
             if isinstance(statement, ast.ClassDef) and statement.name == "Meta":
                 meta = {  # literals, or the module's string constants
                     name: (
@@ -816,15 +830,25 @@ class _Reader:
             self.add_get_model(node, method, owner)
         elif qualified in REGISTRY_CALLS:  # `get = apps.get_model; get("inventory", ...)`
             self.add_get_model(node, qualified.rpartition(".")[2], None)
-        elif first and qualified == "importlib.import_module":
-            package = string(keyword(node, "package")) or ""
+        elif qualified == "importlib.import_module" and (
+            first := first or string(keyword(node, "name"))
+        ):
+            package = string(keyword(node, "package"))
+            package = package or (string(node.args[1]) if len(node.args) > 1 else "") or ""
             level = len(first) - len(first.lstrip("."))
             if level and package:
                 first = f"{package.rsplit('.', level - 1)[0]}.{first[level:]}"
             self.by_name.append((node.lineno, "import_module", first, ""))
-        elif first and qualified.endswith("module_loading.import_string"):
+        elif qualified.endswith("module_loading.import_string") and (
+            first := first or string(keyword(node, "dotted_path"))
+        ):
             self.by_name.append((node.lineno, "import_string", first, ""))
-        elif first and isinstance(func, ast.Name) and func.id == "__import__" and not qualified:
+        elif first and qualified == "pkgutil.resolve_name":  # "module:Name" or "module.Name"
+            self.by_name.append((node.lineno, "import_string", first.replace(":", "."), ""))
+        elif first and (
+            (isinstance(func, ast.Name) and func.id == "__import__" and not qualified)
+            or qualified == "builtins.__import__"
+        ):
             self.by_name.append((node.lineno, "import_module", first, ""))
         elif isinstance(func, ast.Name) and func.id == "getattr" and not qualified:
             base = self.qualify(node.args[0]) if len(node.args) >= 2 else None
@@ -902,6 +926,8 @@ class _Reader:
             and self.is_registry(value.value)
         ):
             self.by_name.append((node.lineno, "get_models", label, ""))
+        elif label and self.qualify(value) == "sys.modules":  # `sys.modules["apps.x.models"]`
+            self.by_name.append((node.lineno, "import_module", label, ""))
         elif isinstance(value, ast.Attribute) and value.attr == "models":
             config, app = self.app_config(value.value)
             if config and app:
@@ -968,15 +994,16 @@ class _Reader:
 
     def add_sql_call(self, node: ast.Call) -> None:
         """The SQL of `cursor.execute(...)`, `Model.objects.raw(...)`, `RawSQL(...)`,
-        `.extra(...)`: the table-like words of the strings in its arguments."""
+        `.extra(...)`, a migration's `RunSQL(...)`: the table-like words of its strings."""
         func = node.func
         method = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        if method not in SQL_METHODS and method != "RawSQL":
+        if method not in SQL_METHODS and method not in {"RawSQL", "RunSQL"}:
             return
         words: dict[str, None] = {}
         # The SQL only: its parameters (the second argument, `params`) are values.
         keywords = (k.value for k in node.keywords if k.arg not in SQL_PARAMETERS)
-        for argument in (*node.args[:1], *keywords):
+        sql = node.args[:2] if method == "RunSQL" else node.args[:1]  # RunSQL: its reverse too
+        for argument in (*sql, *keywords):
             for part in ast.walk(argument):
                 if isinstance(part, ast.Constant) and isinstance(part.value, str):
                     words.update(dict.fromkeys(TABLE_WORD.findall(part.value.lower())))
@@ -1000,6 +1027,20 @@ class _Reader:
         signals = signal.elts if isinstance(signal, ast.List | ast.Tuple) else [signal]
         names = ", ".join((dotted(s) or "?").rpartition(".")[2] for s in signals if s)
         self.receivers.append((call.lineno, function, names or "?", sender))
+
+
+def class_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """A class body's statements, those inside its `if`, `try` and `with` blocks too."""
+    for statement in body:
+        yield statement
+        if isinstance(statement, ast.If | ast.With):
+            yield from class_statements(statement.body)
+            yield from class_statements(getattr(statement, "orelse", []))
+        elif isinstance(statement, ast.Try | ast.TryStar):
+            for block in (statement.body, statement.orelse, statement.finalbody):
+                yield from class_statements(block)
+            for handler in statement.handlers:
+                yield from class_statements(handler.body)
 
 
 def lookup_paths(call: ast.Call, arguments: list[ast.expr]) -> list[str]:
