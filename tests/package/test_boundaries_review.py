@@ -485,3 +485,31 @@ def test_a_public_module_handing_out_a_model_by_unpacking_or_its_manager_is_foll
     assert_reported(
         report, f"apps/orders/services.py:{line + 1}", "public-interface", "inventory.Item"
     )
+
+
+@pytest.mark.parametrize(
+    ("code", "what"),
+    [
+        ("from django.urls import include, path\n\n"
+         "urlpatterns = [path('stock/', include('apps.inventory.api.urls'))]\n",
+         "apps.inventory.api.urls"),
+        ("from modulith import worker\n\n"
+         "def later():\n    worker.run('apps.inventory.tasks.recount', 1)\n",
+         "apps.inventory.tasks"),
+        ("from django_q.tasks import async_task\n\n"
+         "def later():\n    async_task('apps.inventory.tasks.recount', 1)\n",
+         "apps.inventory.tasks"),
+    ],
+)  # fmt: skip
+def test_modules_and_tasks_named_by_string_to_django_and_the_worker_are_read(
+    project: SampleProject, code: str, what: str
+) -> None:
+    project.write("apps/inventory/api/__init__.py", "")
+    project.write("apps/inventory/api/urls.py", "urlpatterns = []\n")
+    project.write("apps/inventory/tasks.py", "def recount(n):\n    return n\n")
+    project.write("apps/billing/later.py", code)
+
+    status, report = check(project, "--no-cache")
+
+    assert status == 1
+    assert "[public-interface] 'billing' imports " + what in report

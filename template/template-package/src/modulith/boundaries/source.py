@@ -65,7 +65,17 @@ CALLS_BY_NAME = (
     b"get_model", b"get_registered_model", b"all_models", b"import_module", b"import_string",
     b"__import__", b"connect(", b"getattr(", b"natural_key", b"app_label",
     b"get_app_config", b"app_configs", b"models_module", b"resolve_name", b"modules[",
+    b"\"apps.", b"'apps.",
 )  # fmt: skip
+# Calls that import what a string names: (kind of import, as by_name records it).
+STRING_IMPORTS = {
+    "django.urls.include": "import_module",  # include("apps.inventory.api.urls")
+    "django.conf.urls.include": "import_module",
+    "modulith.worker.run": "import_string",  # a task, by its dotted path
+    "modulith.worker.resolve_task": "import_string",
+    "django_q.tasks.async_task": "import_string",
+    "django_q.tasks.schedule": "import_string",
+}
 # A query lookup crossing a relation: `order__item` (not `__init__`, `__name__`).
 LOOKUP_IN_SOURCE = re.compile(rb"[a-z0-9]__[a-z]")
 QUERY_METHODS = frozenset({
@@ -850,6 +860,8 @@ class _Reader:
             or qualified == "builtins.__import__"
         ):
             self.by_name.append((node.lineno, "import_module", first, ""))
+        elif first and qualified in STRING_IMPORTS:
+            self.by_name.append((node.lineno, STRING_IMPORTS[qualified], first, ""))
         elif isinstance(func, ast.Name) and func.id == "getattr" and not qualified:
             base = self.qualify(node.args[0]) if len(node.args) >= 2 else None
             name = string(node.args[1]) if len(node.args) >= 2 else None
