@@ -513,3 +513,28 @@ def test_modules_and_tasks_named_by_string_to_django_and_the_worker_are_read(
 
     assert status == 1
     assert "[public-interface] 'billing' imports " + what in report
+
+
+@pytest.mark.parametrize(
+    ("code", "rule"),
+    [
+        ("\nfrom apps.billing.constants import STOCK_MODEL\n\n\n"
+         "class StockLink(models.Model):\n"
+         "    item = models.ForeignKey(STOCK_MODEL, on_delete=models.CASCADE)\n", 6),
+        ("\nfrom django.db.models.signals import post_save\nfrom django.dispatch import receiver\n\n"
+         "from apps.billing.constants import STOCK_MODEL\n\n\n"
+         "@receiver(post_save, sender=STOCK_MODEL)\ndef on_stock(sender, **kwargs):\n    pass\n", 8),
+    ],
+)  # fmt: skip
+def test_a_model_named_through_an_imported_string_constant_is_followed(
+    project: SampleProject, code: str, rule: int
+) -> None:
+    project.write("apps/billing/constants.py", "STOCK_MODEL = 'inventory.Item'\n")
+    line = project.append("apps/billing/models.py", code)
+
+    status, report = check(project, "--no-cache")
+
+    assert status == 1
+    assert_reported(
+        report, f"apps/billing/models.py:{line + rule - 1}", "model-relations", "inventory.Item"
+    )

@@ -246,8 +246,12 @@ class Project:
             domain = self.labels.get(label)
             return (domain, name) if dot and domain else None
         name = self.resolve(name)
+        if name not in self.models:  # a string constant of another module, perhaps
+            module, rest = self.split(name)
+            text = dict(self.modules[module].facts.model_labels).get(rest) if module else None
+            return self.model_target(f"str:{text}") if text else None
         domain = domain_of(name)
-        if domain is None or name not in self.models:
+        if domain is None:
             return None
         return domain, f"{self.label_of(name)}.{name.rpartition('.')[2]}"
 

@@ -88,6 +88,7 @@ NAME_BYTES = frozenset(
     bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_."
 )
 NEWLINE = re.compile(rb"\n")
+MODEL_LABEL = re.compile(r"[A-Za-z_]\w*\.[A-Za-z_]\w*\Z")  # "inventory.Item"
 # A name followed by a dot or a call, not inside a longer name or after a dot: the words
 # `heat` looks for, indexed in one pass once a module binds many names.
 NAME_USED = re.compile(rb"(?<![A-Za-z0-9_.])[A-Za-z_][A-Za-z0-9_]*[.(]")
@@ -163,6 +164,9 @@ class ModuleFacts(NamedTuple):
     dependencies: tuple[tuple[str, str], ...] = ()
     # (line, class, app label) of each model class whose Meta declares its `app_label`.
     app_labels: tuple[tuple[int, str, str], ...] = ()
+    # (name, "label.Model") of module-level string constants shaped like a model's label:
+    # another module may name a relation's target or a sender through them.
+    model_labels: tuple[tuple[str, str], ...] = ()
     # (line, message) when Python cannot parse the file; every other field is then empty.
     error: tuple[int, str] | None = None
 
@@ -410,6 +414,9 @@ class _Reader:
             settings=tuple(self.settings),
             dependencies=tuple(self.dependencies),
             app_labels=tuple(self.app_labels),
+            model_labels=tuple(
+                (name, text) for name, text in self.constants.items() if MODEL_LABEL.match(text)
+            ),
         )
 
     def exports_name(self, name: str) -> bool:
