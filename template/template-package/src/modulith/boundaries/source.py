@@ -17,6 +17,8 @@ cache them (scan.py).
 
 import ast
 import bisect
+import itertools
+import operator
 import re
 import sys
 from collections.abc import Iterator, Sequence
@@ -64,7 +66,7 @@ TABLE_WORD = re.compile(r"[a-z][a-z0-9]*_[a-z0-9_$]*")
 CALLS_BY_NAME = (
     b"get_model", b"get_registered_model", b"all_models", b"import_module", b"import_string",
     b"__import__", b"connect(", b"getattr(", b"natural_key", b"app_label",
-    b"get_app_config", b"app_configs", b"models_module", b"resolve_name", b"modules[",
+    b"app_config", b"models_module", b"resolve_name", b"modules[",
     b"\"apps.", b"'apps.",
 )  # fmt: skip
 # Calls that import what a string names: (kind of import, as by_name records it).
@@ -87,12 +89,12 @@ QUERY_METHODS = frozenset({
 NAME_BYTES = frozenset(
     bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_."
 )
-NEWLINE = re.compile(rb"\n")
 MODEL_LABEL = re.compile(r"[A-Za-z_]\w*\.[A-Za-z_]\w*\Z")  # "inventory.Item"
 # A name followed by a dot or a call, not inside a longer name or after a dot: the words
 # `heat` looks for, indexed in one pass once a module binds many names.
 NAME_USED = re.compile(rb"(?<![A-Za-z0-9_.])[A-Za-z_][A-Za-z0-9_]*[.(]")
 SEARCHES_BEFORE_INDEX = 32  # searches of the whole source before one pass indexes it
+SMALL_SCOPE = 256  # names a body's scope copies from the one around it: more are read through
 MAX_SQL_WORDS = 64  # table-like words kept per SQL call: a generated blob stays small
 # What the extraction report reads at call sites: transactions, settings, loops.
 ATOMIC = frozenset({"django.db.transaction.atomic", "django.db.transaction.Atomic"})
@@ -283,33 +285,32 @@ class Scope(dict[str, str]):
         return found
 
 
-class HotLines:
-    """The lines worth walking, marked in a bytearray: marking costs the lines marked
-    and asking the lines asked about, never every line marked so far."""
+def scope_in(outer: dict[str, str]) -> dict[str, str]:
+    """The names of a body inside `outer`: a copy of a small scope (cheaper to read),
+    else a Scope reading through it (so many functions cost no copy each)."""
+    return dict(outer) if type(outer) is dict and len(outer) <= SMALL_SCOPE else Scope(outer)
+
+
+class HotLines(bytearray):
+    """The lines worth walking, a byte per line, 1 where marked (empty, and so false,
+    until a line is): marking costs the lines marked and asking (`find(1, first, last
+    + 1)`) the lines asked about, never every line marked so far."""
 
     def __init__(self, source: bytes) -> None:
+        super().__init__()
         self.source = source
         self.starts: list[int] = []  # where each line starts, found at the first mark
-        self.marks = bytearray()
-        self.any = False
-
-    def __bool__(self) -> bool:
-        return self.any
 
     def mark(self, offsets: list[int]) -> None:
         if not offsets:
             return
-        if not self.starts:
-            self.starts = [0, *(match.end() for match in NEWLINE.finditer(self.source))]
-            self.marks = bytearray(len(self.starts) + 2)
-        starts, marks = self.starts, self.marks
+        if not self.starts:  # one pass in C: each line's length and its newline
+            lengths = map(operator.add, map(len, self.source.split(b"\n")), itertools.repeat(1))
+            self.starts = list(itertools.accumulate(lengths, initial=0))
+            self.extend(bytes(len(self.starts) + 1))
+        starts = self.starts
         for offset in offsets:
-            marks[bisect.bisect_right(starts, offset)] = 1
-        self.any = True
-
-    def touches(self, first: int, last: int) -> bool:
-        """Whether a line from `first` to `last` is marked."""
-        return self.any and self.marks.find(1, first, last + 1) != -1
+            self[bisect.bisect_right(starts, offset)] = 1
 
 
 def migration_dependencies(node: ast.expr) -> list[tuple[str, str]]:
@@ -518,7 +519,7 @@ class _Reader:
         while done < len(self.pending):
             node, parent, self.site = self.pending[done]
             done += 1
-            self.names = Scope(parent)
+            self.names = scope_in(parent)
             self.arguments = {arg.arg for arg in (*node.args.posonlyargs, *node.args.args)}
             arguments = node.args
             for arg in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
@@ -703,7 +704,7 @@ class _Reader:
                 self.class_fields.append((node.name, base_names, tuple(fields_of(node))))
         scope, outside, enclosing = self.names, self.site, self.enclosing
         self.enclosing = scope if enclosing is None else enclosing
-        self.names = Scope(scope)  # a class body's names stay in it
+        self.names = scope_in(scope)  # a class body's names stay in it
         outer = outside.function  # its methods are `Class.method`
         name = node.name if outer == "<module>" else f"{outer}.{node.name}"
         self.site = Site(name, outside.loops, outside.blocks)
@@ -764,7 +765,7 @@ class _Reader:
         for root in nodes:
             if root is None:
                 continue
-            if not hot.touches(root.lineno, root.end_lineno or root.lineno):
+            if hot.find(1, root.lineno, (root.end_lineno or root.lineno) + 1) == -1:
                 continue  # no word that could matter on its lines
             seen: set[int] = set()  # inner parts of a chain already recorded
             named: set[int] = set()  # `models_module` attributes a model name follows
