@@ -351,7 +351,7 @@ class _Reader:
         # Function bodies to read after the module's: (node, names in scope, context).
         self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, dict[str, str], Site]] = []
         self.enclosing: dict[str, str] | None = None  # in a class body: the scope around it
-        self.arguments: set[str] = set()  # the positional arguments of the function read
+        self.arguments: ast.arguments | None = None  # of the function read (None: `apps` rebound)
         self.searches = 0  # searches of the whole source for names (heat)
         self.name_index: dict[bytes, list[int]] | None = None
         # Lines worth walking (hot_lines): where a word that matters stands, or a name
@@ -520,7 +520,7 @@ class _Reader:
             node, parent, self.site = self.pending[done]
             done += 1
             self.names = scope_in(parent)
-            self.arguments = {arg.arg for arg in (*node.args.posonlyargs, *node.args.args)}
+            self.arguments = node.args
             arguments = node.args
             for arg in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
                         arguments.vararg, arguments.kwarg):  # fmt: skip
@@ -593,12 +593,17 @@ class _Reader:
     def add_assignment(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign, depth: int) -> None:
         value = node.value
         if self.hot:
-            self.expressions(value, getattr(node, "annotation", None))
+            self.expressions(value, node.annotation if type(node) is ast.AnnAssign else None)
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         alias = None
         if isinstance(value, (ast.Name, ast.Attribute)) and not isinstance(node, ast.AugAssign):
             alias = self.qualify(value)
-        elif isinstance(value, ast.Call) and not isinstance(node, ast.AugAssign):
+        elif (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Name)
+            and value.func.id == "getattr"
+            and not isinstance(node, ast.AugAssign)
+        ):
             alias = self.getattr_target(value)  # `Item = getattr(models, "Item")`
         for target in targets:
             if self.migration and isinstance(target, ast.Name) and target.id == "dependencies":
@@ -614,7 +619,8 @@ class _Reader:
                 self.bind(target.id, alias)  # `Item = services.Item`: an alias
             else:
                 self.names.pop(target.id, None)  # a local shadows what it named
-                self.arguments.discard(target.id)
+                if target.id == "apps":
+                    self.arguments = None  # no longer the registry a migration receives
                 text = string(node.value) if depth == 0 else None
                 if text is not None and self.names is self.exports:
                     self.constants[target.id] = text
@@ -664,9 +670,9 @@ class _Reader:
         if self.hot:
             self.expressions(*node.decorator_list, *arguments.defaults, node.returns)
             self.expressions(*(d for d in arguments.kw_defaults if d is not None))
-            every = (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)
-            every += tuple(filter(None, (arguments.vararg, arguments.kwarg)))
-            self.expressions(*(arg.annotation for arg in every))  # evaluated at `def`
+            every = (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                     arguments.vararg, arguments.kwarg)  # fmt: skip
+            self.expressions(*[arg.annotation for arg in every if arg and arg.annotation])
         for decorator in node.decorator_list:
             if isinstance(decorator, ast.Call):
                 func = self.qualify(decorator.func) or ""
@@ -774,8 +780,10 @@ class _Reader:
                 if isinstance(node, ast.Attribute):
                     if id(node) not in seen:
                         self.add_attribute(node, seen)
-                    inner = getattr(node.value, "attr", "")
-                    if self.calls and "models_module" in (node.attr, inner):
+                    if self.calls and "models_module" in (
+                        node.attr,
+                        getattr(node.value, "attr", ""),
+                    ):
                         self.add_models_module(node, named)
                 elif isinstance(node, COMPREHENSIONS):
                     looping.update(map(id, ast.walk(node)))
@@ -835,7 +843,9 @@ class _Reader:
         migrations receive it; not a local variable of that name); `get_app_config(...)`
         on it gives one app's config."""
         if isinstance(node, ast.Name) and node.id == "apps" and "apps" not in self.names:
-            return "apps" in self.arguments
+            arguments = self.arguments
+            every = (*arguments.posonlyargs, *arguments.args) if arguments else ()
+            return any(arg.arg == "apps" for arg in every)
         return self.qualify(node) in REGISTRY
 
     def add_call(self, node: ast.Call) -> None:
