@@ -5,7 +5,8 @@ check reads them from the loaded app registry instead, so it also sees relations
 code builds at start-up. It applies the same two rules: model-relations (a domain's
 models reach another domain's models only where `model_relations_to` allows it) and
 core-neutral (core's models and receivers reach no domain's models); and it reports an
-unmanaged model whose table is another domain's (public-interface).
+unmanaged model whose table is another domain's, and a model whose `Meta.app_label`
+files it under another domain than its code's (public-interface).
 """
 
 import inspect
@@ -45,7 +46,12 @@ def check_model_relations(
         for config in apps.get_app_configs()
         if domain_of(config.name) is not None
     }
-    return [*relation_errors(domains), *signal_errors(domains), *table_errors(domains)]
+    return [
+        *relation_errors(domains),
+        *signal_errors(domains),
+        *table_errors(domains),
+        *label_errors(domains),
+    ]
 
 
 def broken_rule(source: str, target: str, domains: dict[str, AppConfig]) -> str | None:
@@ -126,14 +132,14 @@ def signal_errors(domains: dict[str, AppConfig]) -> Iterator[Error]:
 def table_errors(domains: dict[str, AppConfig]) -> Iterator[Error]:
     """An unmanaged model whose table is another domain's: the same rows, by another door."""
     owners = {
-        model._meta.db_table.lower(): model
+        table_name(model): model
         for config in domains.values()
         for model in config.get_models()
         if model._meta.managed
     }
     for config in (apps.get_app_config("core"), *domains.values()):
         for model in config.get_models():
-            owner = owners.get(model._meta.db_table.lower())
+            owner = owners.get(table_name(model))
             if model._meta.managed or owner is None:
                 continue
             source, target = config.label, owner._meta.app_label
@@ -147,6 +153,32 @@ def table_errors(domains: dict[str, AppConfig]) -> Iterator[Error]:
                 obj=model,
                 id="boundaries.E003",
             )
+
+
+def table_name(model: type[models.Model]) -> str:
+    """The model's table, unquoted (`'"inventory_item"'` is the table inventory_item)."""
+    return model._meta.db_table.replace('"', "").replace("`", "").lower()
+
+
+def label_errors(domains: dict[str, AppConfig]) -> Iterator[Error]:
+    """A model whose Meta.app_label files it under a domain other than its code's."""
+    by_domain = {domain_of(config.name): label for label, config in domains.items()}
+    for model in apps.get_models():
+        module = model.__module__
+        source = by_domain.get(domain_of(module)) or module.partition(".")[0]
+        target = model._meta.app_label
+        if source in {target, "config"} or target not in domains:
+            continue
+        if source not in domains and source != "core":
+            continue
+        yield Error(
+            f"{code_location(model)}: [public-interface] {model._meta.label} is defined in "
+            f"'{source}' ({module}) but declares Meta.app_label = '{target}', which files it "
+            f"under '{target}', whose models are private to it.",
+            hint=f"drop the app_label, or move the model into apps/{target}/ if it is {target}'s.",
+            obj=model,
+            id="boundaries.E004",
+        )
 
 
 def signal_name(signal: signals.ModelSignal) -> str:

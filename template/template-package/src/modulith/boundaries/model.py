@@ -23,6 +23,7 @@ from pathlib import Path
 
 from modulith.boundaries.names import domain_of, is_public, is_test
 from modulith.boundaries.rules import (
+    APP_LABEL,
     GET_MODEL,
     HANDED_OUT,
     IMPORT,
@@ -245,8 +246,12 @@ class Project:
             domain = self.labels.get(label)
             return (domain, name) if dot and domain else None
         name = self.resolve(name)
+        if name not in self.models:  # a string constant of another module, perhaps
+            module, rest = self.split(name)
+            text = dict(self.modules[module].facts.model_labels).get(rest) if module else None
+            return self.model_target(f"str:{text}") if text else None
         domain = domain_of(name)
-        if domain is None or name not in self.models:
+        if domain is None:
             return None
         return domain, f"{self.label_of(name)}.{name.rpartition('.')[2]}"
 
@@ -309,6 +314,8 @@ class Project:
             yield from self.raw_sql(module)
         if facts.classes:
             yield from self.foreign_tables(module)
+        if facts.app_labels:
+            yield from self.foreign_labels(module)
         if facts.lookups:
             yield from self.lookups(module)
 
@@ -322,6 +329,8 @@ class Project:
                 yield from self.laundered(line, imported, name, source)
             return
         if target == source:
+            if name and is_test(imported):  # a test helper: what it hands on is followed
+                yield from self.laundered(line, imported, name, source)
             return
         yield line, target, IMPORT, imported, how
         if name and is_public(imported):
@@ -351,6 +360,8 @@ class Project:
                 yield from self.laundered(line, module, first, source)
             return
         if target == source:
+            if first and is_test(module):  # a test helper: what it hands on is followed
+                yield from self.laundered(line, module, first, source)
             return
         if module not in imported:  # reached through `import apps` or a parent package
             yield line, target, IMPORT, module, "(by attribute)"
@@ -358,8 +369,10 @@ class Project:
             yield from self.handed_out(line, module, first)
 
     def laundered(self, line: int, via: str, name: str, source: str) -> Iterator[Row]:
-        """A name taken from code no domain owns (core, config, `apps/__init__.py`) that
-        stands for something of a domain: a model or private code is still private."""
+        """A name taken from code no domain owns (core, config, `apps/__init__.py`, a
+        top-level module) or from a domain's own tests, that stands for something of
+        another domain: a model or private code is still private, and a domain used is
+        still used."""
         found = self.resolve(f"{via}.{name}")
         target = domain_of(found)
         if target is None or target == source:
@@ -377,11 +390,22 @@ class Project:
         """A model, or a private module, that the public module `public` exposes as `name`."""
         target = domain_of(public) or ""
         found = self.resolve(f"{public}.{name}")
+        if found not in self.models and found not in self.modules:
+            found = self.model_within(found)  # `stock = Item.objects`: the model still
         if found in self.models and domain_of(found) == target:
             what = f"{self.label_of(found)}.{found.rpartition('.')[2]}"
             yield line, target, HANDED_OUT, f"the model {what}", public
         elif found in self.modules and domain_of(found) == target and not is_public(found):
             yield line, target, HANDED_OUT, f"the module {found}", public
+
+    def model_within(self, name: str) -> str:
+        """The model a name reaches through (`….Item.objects` -> `….Item`), else the name."""
+        prefix = name
+        while "." in prefix:
+            prefix = prefix.rpartition(".")[0]
+            if prefix in self.models:
+                return prefix
+        return name
 
     def relations(self, module: Module) -> Iterator[Row]:
         """Relation fields of the module's models, and its signal receivers."""
@@ -414,6 +438,14 @@ class Project:
             if not managed and table and table.lower() in self.tables:
                 domain, model = self.tables[table.lower()]
                 yield line, domain, TABLE, table.lower(), f"{model}, as the table of {cls}"
+
+    def foreign_labels(self, module: Module) -> Iterator[Row]:
+        """A model whose `Meta.app_label` is another domain's: Django files it (its table,
+        its relations) under that domain, from code that is not that domain's."""
+        for line, cls, label in module.facts.app_labels:
+            domain = self.labels.get(label)
+            if domain:
+                yield line, domain, APP_LABEL, label, cls
 
     def model_named(self, reference: str, owner: str = "") -> str | None:
         """The qualified name of the model a reference names (`"self"` and a bare class
@@ -534,7 +566,7 @@ def unowned(file: str) -> tuple[str, str]:
             "code into a domain or core/.",
         )
     return (
-        f"{file} lies in {parts[0]}/, a top-level package that is neither a domain, "
+        f"{file} lies in {parts[0]}/, a top-level folder that is neither a domain, "
         "core/ (shared code) nor config/ (the composition root).",
         "move it into a domain under apps/, into core/, or into config/.",
     )

@@ -20,6 +20,7 @@ TABLE = "table"  # names one of its tables in raw SQL
 RELATION = "relation"  # a model field relates to one of its models
 RECEIVER = "receiver"  # a signal receiver listens to one of its models
 LOOKUP = "lookup"  # a query lookup walks through relations into one of its models
+APP_LABEL = "app_label"  # a model declares its app label, so Django files it there
 
 
 @dataclass(frozen=True, order=True)
@@ -101,6 +102,8 @@ def describe(reach: Reach) -> str:
         return f"relates {reach.detail} to {reach.what}"  # "orders.Line.item (ForeignKey)"
     if reach.kind == LOOKUP:
         return f"walks the query lookup {reach.detail} into {reach.what}"
+    if reach.kind == APP_LABEL:
+        return f"declares the model {reach.detail} with Meta.app_label = {reach.what!r}"
     return f"connects {reach.detail} of {reach.what}"  # "on_saved to post_save"
 
 
@@ -150,6 +153,12 @@ def private_reach(reach: Reach, public: frozenset[str]) -> Violation:
             f"call a function of {reach.detail} that returns plain data (e.g. a frozen "
             f"dataclass), and stop exposing {reach.what.rpartition('.')[2]} there."
         )
+    elif reach.kind == APP_LABEL:
+        message = (
+            f"'{reach.source}' {describe(reach)}: Django files it under '{target}', whose "
+            "models are private to it."
+        )
+        fix = f"drop the app_label, or move the model into apps/{target}/ if it is {target}'s."
     elif reach.kind == TABLE:
         message = (
             f"'{reach.source}' {describe(reach)}, a table private to '{target}' "

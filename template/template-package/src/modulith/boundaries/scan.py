@@ -8,10 +8,12 @@ that only touches the times parses nothing. The cache is dropped whole when the 
 code or the Python version changes.
 
 Which files: everything in `apps/`, `core/` and `config/`, the project's top-level
-`.py` files, and every other top-level package (which then owns nothing: model.py
-reports it). Hidden folders, `__pycache__`, virtual environments and the template's
-package (`template-package/`) are not read. A file that cannot be read or parsed, and a
-folder that links back into itself, become findings, never a traceback.
+`.py` files, and every other top-level folder, a package or not (which then owns
+nothing: model.py reports it). Hidden folders, `__pycache__`, `node_modules`, virtual
+environments (a folder with a `pyvenv.cfg`) and the template's package
+(`template-package/`) are not read. A file that cannot be read or parsed, and a
+folder that cannot be listed or links back into itself or outside the project, become
+findings, never a traceback.
 """
 
 import gc
@@ -40,6 +42,7 @@ BATCH = 16  # files a reading process takes at a time: small, so all finish toge
 READ_SIZE = 1 << 16  # bytes asked for at a time: most files come in one read
 MAX_BATCHES = 256  # their numbers, a byte each, fit in the smallest pipe POSIX allows
 PACKAGE_FOLDER = "template-package"  # the template's package: owned by it, not read
+NOT_READ = frozenset({PACKAGE_FOLDER, "__pycache__", "node_modules"})  # folders left out
 # The code whose output the cache keeps: a change to any of it drops the cache whole.
 READING_CODE = (
     "source.py",
@@ -319,9 +322,9 @@ def python_files(root: str) -> tuple[list[str], list[tuple[str, int, str]]]:
             found.append(name)
         elif name in ROOT_PACKAGES or (
             not name.startswith(".")
-            and name != PACKAGE_FOLDER
+            and name not in NOT_READ
             and is_dir(entry)
-            and os.path.isfile(os.path.join(entry.path, "__init__.py"))
+            and not os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))
         ):
             directories.append(name)
     visited: set[tuple[int, int]] = set()
@@ -343,18 +346,33 @@ def python_files(root: str) -> tuple[list[str], list[tuple[str, int, str]]]:
             continue
         visited.add(key)
         with entries:
-            for entry in entries:
-                name = entry.name
-                if name.endswith(".py") and is_file(entry):
-                    found.append(f"{directory}/{name}")
-                elif is_dir(entry) and not name.startswith(".") and name != "__pycache__":
-                    directories.append(f"{directory}/{name}")
+            try:  # listing goes on as it is read: it too may fail half-way
+                for entry in entries:
+                    name = entry.name
+                    if name.endswith(".py") and is_file(entry):
+                        found.append(f"{directory}/{name}")
+                    elif is_dir(entry) and not name.startswith(".") and name not in NOT_READ:
+                        if entry.is_symlink() and outside(entry.path, root):
+                            problems.append(
+                                (f"{directory}/{name}", 1, "links to a folder outside the project")
+                            )
+                            continue
+                        directories.append(f"{directory}/{name}")
+            except OSError as error:
+                problems.append((directory, 1, f"cannot be listed: {error.strerror or error}"))
     return sorted(found), problems
 
 
+def outside(path: str, root: str) -> bool:
+    """Whether a linked folder lies outside the project (`/`, say: not walked)."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return os.path.commonpath([real, top]) != top
+
+
 def is_file(entry: os.DirEntry[str]) -> bool:
+    """A file, or a link to none (a dangling link is read, and reported as unreadable)."""
     try:
-        return entry.is_file()
+        return entry.is_file() or (entry.is_symlink() and not os.path.exists(entry.path))
     except OSError:
         return False
 

@@ -17,19 +17,25 @@ cache them (scan.py).
 
 import ast
 import bisect
+import itertools
+import operator
 import re
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 from modulith.boundaries.names import is_test
 
 ROOT_PACKAGES = frozenset({"apps", "core", "config"})
+# Modules that are never the project's: the top-level module a `from … import` names
+# otherwise may be (a top-level file hands on what it imports, as config/ does).
+EXTERNAL = frozenset({*sys.stdlib_module_names, "django", "modulith", "__future__"})
 PROJECT_ROOTS = tuple(ROOT_PACKAGES)  # the prefixes of every name in the project
 RELATION_FIELDS = frozenset(
     {"ForeignKey", "OneToOneField", "ManyToManyField", "ForeignObject", "GenericRelation"}
 )
 # The options of a model's Meta that are read: the others are never evaluated.
-META_OPTIONS = frozenset({"abstract", "proxy", "db_table", "managed"})
+META_OPTIONS = frozenset({"abstract", "proxy", "db_table", "managed", "app_label"})
 DECLARATIONS = frozenset({"name", "label", "depends_on", "model_relations_to", "strict"})
 # The modules of a domain whose definitions the map lists (canvas.py).
 DEFINING_MODULES = frozenset({"services", "events", "tasks", "handlers"})
@@ -38,15 +44,40 @@ SUBSCRIBER = frozenset({"modulith.events.subscriber", "modulith.events.subscript
 # Django's app registry, by the names it is imported under.
 REGISTRY = frozenset({"django.apps.apps", "django.apps.registry.apps"})
 CONTENT_TYPE = "django.contrib.contenttypes.models.ContentType"
+# The registry's methods that fetch models by name, by the names they are imported under
+# (`get = apps.get_model` binds one).
+REGISTRY_CALLS = frozenset(
+    f"{registry}.{method}"
+    for registry in REGISTRY
+    for method in ("get_model", "get_registered_model")
+)
+# A model's managers, and the calls on a manager that give a manager or query again.
+MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
+# Words without which no query is written: a manager, or a shortcut taking the model.
+MANAGER_WORDS = (b".objects", b"._default_manager", b"._base_manager", b"_or_404(")
+SHORTCUTS = frozenset({"django.shortcuts.get_object_or_404", "django.shortcuts.get_list_or_404"})
+MANAGER_CALLS = frozenset({"db_manager", "using", "all", "filter", "exclude"})
 # Calls whose string arguments are SQL: the only strings read as SQL.
 SQL_METHODS = frozenset({"execute", "executemany", "raw", "extra"})
-SQL_IN_SOURCE = (b"execute", b"raw(", b"extra(", b"RawSQL")
+SQL_PARAMETERS = frozenset({"params", "select_params", "param_list"})
+SQL_IN_SOURCE = (b"execute", b"raw(", b"extra(", b"RawSQL", b"RunSQL")
 # A table-like word in SQL: an identifier with an underscore.
 TABLE_WORD = re.compile(r"[a-z][a-z0-9]*_[a-z0-9_$]*")
 CALLS_BY_NAME = (
     b"get_model", b"get_registered_model", b"all_models", b"import_module", b"import_string",
     b"__import__", b"connect(", b"getattr(", b"natural_key", b"app_label",
+    b"app_config", b"models_module", b"resolve_name", b"modules[",
+    b"\"apps.", b"'apps.",
 )  # fmt: skip
+# Calls that import what a string names: (kind of import, as by_name records it).
+STRING_IMPORTS = {
+    "django.urls.include": "import_module",  # include("apps.inventory.api.urls")
+    "django.conf.urls.include": "import_module",
+    "modulith.worker.run": "import_string",  # a task, by its dotted path
+    "modulith.worker.resolve_task": "import_string",
+    "django_q.tasks.async_task": "import_string",
+    "django_q.tasks.schedule": "import_string",
+}
 # A query lookup crossing a relation: `order__item` (not `__init__`, `__name__`).
 LOOKUP_IN_SOURCE = re.compile(rb"[a-z0-9]__[a-z]")
 QUERY_METHODS = frozenset({
@@ -58,6 +89,12 @@ QUERY_METHODS = frozenset({
 NAME_BYTES = frozenset(
     bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_."
 )
+MODEL_LABEL = re.compile(r"[A-Za-z_]\w*\.[A-Za-z_]\w*\Z")  # "inventory.Item"
+# A name followed by a dot or a call, not inside a longer name or after a dot: the words
+# `heat` looks for, indexed in one pass once a module binds many names.
+NAME_USED = re.compile(rb"(?<![A-Za-z0-9_.])[A-Za-z_][A-Za-z0-9_]*[.(]")
+SEARCHES_BEFORE_INDEX = 32  # searches of the whole source before one pass indexes it
+SMALL_SCOPE = 256  # names a body's scope copies from the one around it: more are read through
 MAX_SQL_WORDS = 64  # table-like words kept per SQL call: a generated blob stays small
 # What the extraction report reads at call sites: transactions, settings, loops.
 ATOMIC = frozenset({"django.db.transaction.atomic", "django.db.transaction.Atomic"})
@@ -75,7 +112,9 @@ class ModuleFacts(NamedTuple):
     """
 
     # (line, module, name): `from module import name`; name "" for `import module`,
-    # "*" for a star import. Only imports of the project's own packages.
+    # "*" for a star import. Only imports of the project's own packages, and the
+    # `from … import` of any module beyond the standard library and Django (a top-level
+    # module of the project may hand a model on).
     imports: tuple[tuple[int, str, str], ...]
     # (line, kind, first, second): "import_module"/"import_string" (dotted name, ""),
     # "get_model" (app label, model name) and "get_models" (app label, ""): named by
@@ -125,6 +164,11 @@ class ModuleFacts(NamedTuple):
     settings: tuple[tuple[int, str], ...] = ()
     # A migration's literal `dependencies`: (app label, migration name) pairs.
     dependencies: tuple[tuple[str, str], ...] = ()
+    # (line, class, app label) of each model class whose Meta declares its `app_label`.
+    app_labels: tuple[tuple[int, str, str], ...] = ()
+    # (name, "label.Model") of module-level string constants shaped like a model's label:
+    # another module may name a relation's target or a sender through them.
+    model_labels: tuple[tuple[str, str], ...] = ()
     # (line, message) when Python cannot parse the file; every other field is then empty.
     error: tuple[int, str] | None = None
 
@@ -151,7 +195,11 @@ def read_module(source: bytes, module: str, is_package: bool) -> ModuleFacts:
     tree = ast.parse(source)
     calls = word_offsets(source, CALLS_BY_NAME)  # one search per word, also heating
     sql = word_offsets(source, SQL_IN_SOURCE)
-    queries = b"__" in source and b".objects" in source and relations_possible(source)
+    queries = (
+        b"__" in source
+        and any(word in source for word in MANAGER_WORDS)
+        and relations_possible(source)
+    )
     reader = _Reader(module, is_package, source, calls=bool(calls), sql=bool(sql), queries=queries)
     reader.heat_at([*calls, *sql, *(word_offsets(source, [b"__"]) if queries else ())])
     reader.module_body(tree.body)
@@ -204,6 +252,67 @@ class Site(NamedTuple):
     blocks: tuple[int, ...]  # the numbers of the atomic blocks open, outermost first
 
 
+class Scope(dict[str, str]):
+    """The names of a function or class body: its own, then those of the scope around
+    it, read through rather than copied (a copy per function made a module of many
+    functions quadratic). A name the body unbinds hides the outer one."""
+
+    __slots__ = ("hidden", "outer")
+
+    def __init__(self, outer: dict[str, str]) -> None:
+        super().__init__()
+        self.outer = outer
+        self.hidden: set[str] = set()
+
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        if dict.__contains__(self, name):
+            return dict.__getitem__(self, name)
+        return default if name in self.hidden else self.outer.get(name, default)
+
+    def __contains__(self, name: object) -> bool:
+        if dict.__contains__(self, name):
+            return True
+        return name not in self.hidden and name in self.outer
+
+    def __setitem__(self, name: str, target: str) -> None:
+        dict.__setitem__(self, name, target)
+        self.hidden.discard(name)
+
+    def pop(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        found = self.get(name, default)
+        dict.pop(self, name, None)
+        self.hidden.add(name)
+        return found
+
+
+def scope_in(outer: dict[str, str]) -> dict[str, str]:
+    """The names of a body inside `outer`: a copy of a small scope (cheaper to read),
+    else a Scope reading through it (so many functions cost no copy each)."""
+    return dict(outer) if type(outer) is dict and len(outer) <= SMALL_SCOPE else Scope(outer)
+
+
+class HotLines(bytearray):
+    """The lines worth walking, a byte per line, 1 where marked (empty, and so false,
+    until a line is): marking costs the lines marked and asking (`find(1, first, last
+    + 1)`) the lines asked about, never every line marked so far."""
+
+    def __init__(self, source: bytes) -> None:
+        super().__init__()
+        self.source = source
+        self.starts: list[int] = []  # where each line starts, found at the first mark
+
+    def mark(self, offsets: list[int]) -> None:
+        if not offsets:
+            return
+        if not self.starts:  # one pass in C: each line's length and its newline
+            lengths = map(operator.add, map(len, self.source.split(b"\n")), itertools.repeat(1))
+            self.starts = list(itertools.accumulate(lengths, initial=0))
+            self.extend(bytes(len(self.starts) + 1))
+        starts = self.starts
+        for offset in offsets:
+            self[bisect.bisect_right(starts, offset)] = 1
+
+
 def migration_dependencies(node: ast.expr) -> list[tuple[str, str]]:
     """The (app label, migration) pairs of a literal `dependencies` list."""
     value = literal(node)
@@ -241,10 +350,14 @@ class _Reader:
         self.constants: dict[str, str] = {}  # module-level string constants
         # Function bodies to read after the module's: (node, names in scope, context).
         self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, dict[str, str], Site]] = []
+        self.enclosing: dict[str, str] | None = None  # in a class body: the scope around it
+        self.arguments: ast.arguments | None = None  # of the function read (None: `apps` rebound)
+        self.searches = 0  # searches of the whole source for names (heat)
+        self.name_index: dict[bytes, list[int]] | None = None
         # Lines worth walking (hot_lines): where a word that matters stands, or a name
         # bound so far to the project's code or settings. A name is used after it is
         # bound (function bodies are read after the module), so one walk suffices.
-        self.hot: list[int] = []
+        self.hot = HotLines(source)
         self.gateways: set[str] = set()  # names bound, in any scope, to the project's code
         self.callables: set[str] = set()  # names bound to a domain's code (call sites)
         self.settings_names: set[str] = set()  # names bound to django.conf.settings
@@ -270,6 +383,7 @@ class _Reader:
         self.call_sites: list[tuple[int, str, str, bool, bool, int]] = []
         self.settings: list[tuple[int, str]] = []
         self.dependencies: list[tuple[str, str]] = []
+        self.app_labels: list[tuple[int, str, str]] = []
 
     def facts(self) -> ModuleFacts:
         public = self.exports_name
@@ -300,6 +414,10 @@ class _Reader:
             calls=tuple(self.call_sites),
             settings=tuple(self.settings),
             dependencies=tuple(self.dependencies),
+            app_labels=tuple(self.app_labels),
+            model_labels=tuple(
+                (name, text) for name, text in self.constants.items() if MODEL_LABEL.match(text)
+            ),
         )
 
     def exports_name(self, name: str) -> bool:
@@ -354,6 +472,8 @@ class _Reader:
         self.names[name] = target
         if self.names is self.exports:
             self.constants.pop(name, None)
+        if target in REGISTRY_CALLS:  # `get = apps.get_model`: its calls fetch models
+            self.heat([f"{name}(".encode()], boundary=True)
         if not target.startswith(PROJECT_ROOTS) and target != SETTINGS:
             return  # neither the project's code nor its settings: no word to heat
         if self.sites and name not in self.callables and self.calls_into_public(target):
@@ -372,20 +492,22 @@ class _Reader:
 
     def heat(self, words: list[bytes], boundary: bool = False) -> None:
         """Walk the lines where these words stand too: the statements around them are
-        the only ones whose expressions are walked."""
+        the only ones whose expressions are walked. Past a few searches, a module that
+        binds many names is indexed once, so the work stays linear in its size."""
+        if boundary and self.searches >= SEARCHES_BEFORE_INDEX:
+            if self.name_index is None:
+                self.name_index = {}
+                for match in NAME_USED.finditer(self.source):
+                    self.name_index.setdefault(match.group(), []).append(match.start())
+            if all(word.isascii() for word in words):
+                self.heat_at([at for word in words for at in self.name_index.get(word, ())])
+                return
+        self.searches += 1
         self.heat_at(word_offsets(self.source, words, boundary))
 
     def heat_at(self, offsets: list[int]) -> None:
         """Walk the lines of these offsets in the source too."""
-        if not offsets:
-            return
-        lines: set[int] = set()
-        line, previous = 1, 0
-        for offset in sorted(offsets):  # counted from one offset to the next: one pass
-            line += self.source.count(b"\n", previous, offset)
-            previous = offset
-            lines.add(line)
-        self.hot = sorted(lines.union(self.hot))
+        self.hot.mark(offsets)
 
     # Statements
 
@@ -393,9 +515,12 @@ class _Reader:
         self.names = self.exports
         self.statements(body, depth=0, documented=True)
         self.has_code = any(not is_docstring_or_future(node) for node in body)
-        while self.pending:  # function bodies, after the module: they see its final names
-            node, parent, self.site = self.pending.pop(0)
-            self.names = dict(parent)
+        done = 0  # function bodies, after the module: they see its final names
+        while done < len(self.pending):
+            node, parent, self.site = self.pending[done]
+            done += 1
+            self.names = scope_in(parent)
+            self.arguments = node.args
             arguments = node.args
             for arg in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
                         arguments.vararg, arguments.kwarg):  # fmt: skip
@@ -454,6 +579,13 @@ class _Reader:
                 self.expressions(node.subject)
                 for case in node.cases:
                     self.expressions(case.guard)
+                    if self.hot:  # `case models.Item(...)`, `case models.KIND`
+                        patterns = ast.walk(case.pattern)
+                        self.expressions(*(
+                            p.cls if isinstance(p, ast.MatchClass) else p.value
+                            for p in patterns
+                            if isinstance(p, ast.MatchClass | ast.MatchValue)
+                        ))  # fmt: skip
                     self.statements(case.body, depth)
             elif self.hot:  # raise, assert, del, ...: expressions only
                 self.expressions(*(v for _, v in ast.iter_fields(node) if isinstance(v, ast.expr)))
@@ -461,14 +593,23 @@ class _Reader:
     def add_assignment(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign, depth: int) -> None:
         value = node.value
         if self.hot:
-            self.expressions(value)
+            self.expressions(value, node.annotation if type(node) is ast.AnnAssign else None)
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         alias = None
         if isinstance(value, (ast.Name, ast.Attribute)) and not isinstance(node, ast.AugAssign):
             alias = self.qualify(value)
+        elif (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Name)
+            and value.func.id == "getattr"
+            and not isinstance(node, ast.AugAssign)
+        ):
+            alias = self.getattr_target(value)  # `Item = getattr(models, "Item")`
         for target in targets:
             if self.migration and isinstance(target, ast.Name) and target.id == "dependencies":
                 self.dependencies += migration_dependencies(value) if value else []
+            if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple):
+                self.unpack(target, value)  # `Item, _ = models.Item, None`
             if not isinstance(target, ast.Name):
                 if self.hot:
                     self.expressions(target)
@@ -478,9 +619,31 @@ class _Reader:
                 self.bind(target.id, alias)  # `Item = services.Item`: an alias
             else:
                 self.names.pop(target.id, None)  # a local shadows what it named
+                if target.id == "apps":
+                    self.arguments = None  # no longer the registry a migration receives
                 text = string(node.value) if depth == 0 else None
                 if text is not None and self.names is self.exports:
                     self.constants[target.id] = text
+
+    def unpack(self, target: ast.Tuple, value: ast.Tuple) -> None:
+        """Names bound by unpacking a tuple of the same length: each one as an alias."""
+        if len(target.elts) != len(value.elts):
+            return
+        for name, part in zip(target.elts, value.elts, strict=True):
+            if isinstance(name, ast.Name):
+                alias = self.qualify(part) if isinstance(part, ast.Name | ast.Attribute) else None
+                if alias is None:
+                    self.names.pop(name.id, None)
+                else:
+                    self.bind(name.id, alias)
+
+    def getattr_target(self, call: ast.Call) -> str | None:
+        """`module.Name` for `getattr(module, "Name")` (the builtin, with a literal name)."""
+        func = call.func
+        if not (isinstance(func, ast.Name) and func.id == "getattr" and len(call.args) >= 2):
+            return None
+        base, name = self.qualify(call.args[0]), string(call.args[1])
+        return f"{base}.{name}" if base and name and "getattr" not in self.names else None
 
     def add_import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -491,7 +654,8 @@ class _Reader:
 
     def add_import_from(self, node: ast.ImportFrom) -> None:
         module = self.absolute(node.module, node.level)
-        ours = module.partition(".")[0] in ROOT_PACKAGES
+        root = module.partition(".")[0]
+        ours = root in ROOT_PACKAGES or not (root in EXTERNAL or node.level or not root)
         for alias in node.names:
             if ours:
                 self.imports.append((node.lineno, module, alias.name))
@@ -504,8 +668,11 @@ class _Reader:
     def add_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, depth: int) -> None:
         arguments = node.args
         if self.hot:
-            self.expressions(*node.decorator_list, *arguments.defaults)
+            self.expressions(*node.decorator_list, *arguments.defaults, node.returns)
             self.expressions(*(d for d in arguments.kw_defaults if d is not None))
+            every = (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                     arguments.vararg, arguments.kwarg)  # fmt: skip
+            self.expressions(*[arg.annotation for arg in every if arg and arg.annotation])
         for decorator in node.decorator_list:
             if isinstance(decorator, ast.Call):
                 func = self.qualify(decorator.func) or ""
@@ -520,7 +687,9 @@ class _Reader:
         outer = self.site.function
         blocks = self.within_atomic(node.decorator_list).blocks
         name = node.name if outer == "<module>" else f"{outer}.{node.name}"
-        self.pending.append((node, self.names, Site(name, 0, blocks)))
+        # A method sees the names around its class, not the class body's.
+        scope = self.names if self.enclosing is None else self.enclosing
+        self.pending.append((node, scope, Site(name, 0, blocks)))
 
     def add_subscription(self, decorator: ast.Call, handler: str) -> None:
         event = self.qualify(decorator.args[0])
@@ -539,22 +708,27 @@ class _Reader:
                 self.class_names.append(node.name)
                 base_names = tuple(ast.unparse(b).rsplit(".", 1)[-1] for b in node.bases)
                 self.class_fields.append((node.name, base_names, tuple(fields_of(node))))
-        scope, outside = self.names, self.site
-        self.names = dict(scope)  # a class body's names stay in it
+        scope, outside, enclosing = self.names, self.site, self.enclosing
+        self.enclosing = scope if enclosing is None else enclosing
+        self.names = scope_in(scope)  # a class body's names stay in it
         outer = outside.function  # its methods are `Class.method`
         name = node.name if outer == "<module>" else f"{outer}.{node.name}"
         self.site = Site(name, outside.loops, outside.blocks)
         self.statements(node.body, depth + 1, documented=True)
-        self.names, self.site = scope, outside
+        self.names, self.site, self.enclosing = scope, outside, enclosing
         self.bind(node.name, f"{self.module}.{node.name}")
 
     def read_class(self, node: ast.ClassDef, bases: tuple[str, ...]) -> None:
         has_fields = False
         meta: dict[str, object] = {}
-        for statement in node.body:
+        for statement in class_statements(node.body):
             if isinstance(statement, ast.ClassDef) and statement.name == "Meta":
-                meta = {
-                    name: literal(value)
+                meta = {  # literals, or the module's string constants
+                    name: (
+                        self.constants.get(value.id)
+                        if isinstance(value, ast.Name)
+                        else literal(value)
+                    )
                     for name, value in map(assignment, statement.body)
                     if name in META_OPTIONS and value
                 }
@@ -571,7 +745,11 @@ class _Reader:
                     self.relations.append((line, node.name, field, kind, target, through))
         concrete = not (meta.get("abstract") or meta.get("proxy"))
         table = meta.get("db_table")
-        table = table if isinstance(table, str) else ""
+        # A quoted name (`'"inventory_item"'`, `"schema"."table"`) is the table unquoted.
+        table = table.replace('"', "").replace("`", "") if isinstance(table, str) else ""
+        label = meta.get("app_label")
+        if isinstance(label, str):
+            self.app_labels.append((node.lineno, node.name, label))
         managed = meta.get("managed", True) is not False
         self.classes.append((node.name, node.lineno, bases, has_fields, concrete, table, managed))
 
@@ -593,15 +771,20 @@ class _Reader:
         for root in nodes:
             if root is None:
                 continue
-            at = bisect.bisect_left(hot, root.lineno)
-            if at == len(hot) or hot[at] > (root.end_lineno or root.lineno):
+            if hot.find(1, root.lineno, (root.end_lineno or root.lineno) + 1) == -1:
                 continue  # no word that could matter on its lines
             seen: set[int] = set()  # inner parts of a chain already recorded
+            named: set[int] = set()  # `models_module` attributes a model name follows
             looping: set[int] = set()  # nodes inside a comprehension
             for node in ast.walk(root):  # outer nodes first: they mark inner ones as seen
                 if isinstance(node, ast.Attribute):
                     if id(node) not in seen:
                         self.add_attribute(node, seen)
+                    if self.calls and "models_module" in (
+                        node.attr,
+                        getattr(node.value, "attr", ""),
+                    ):
+                        self.add_models_module(node, named)
                 elif isinstance(node, COMPREHENSIONS):
                     looping.update(map(id, ast.walk(node)))
                 elif isinstance(node, ast.Call):
@@ -657,9 +840,12 @@ class _Reader:
 
     def is_registry(self, node: ast.expr) -> bool:
         """Django's app registry: imported as such, or a function's `apps` argument (as
-        migrations receive it); `get_app_config(...)` on it gives one app's config."""
+        migrations receive it; not a local variable of that name); `get_app_config(...)`
+        on it gives one app's config."""
         if isinstance(node, ast.Name) and node.id == "apps" and "apps" not in self.names:
-            return True
+            arguments = self.arguments
+            every = (*arguments.posonlyargs, *arguments.args) if arguments else ()
+            return any(arg.arg == "apps" for arg in every)
         return self.qualify(node) in REGISTRY
 
     def add_call(self, node: ast.Call) -> None:
@@ -670,16 +856,30 @@ class _Reader:
         owner = func.value if isinstance(func, ast.Attribute) else None
         if method in {"get_model", "get_registered_model", "get_models"} and owner is not None:
             self.add_get_model(node, method, owner)
-        elif first and qualified == "importlib.import_module":
-            package = string(keyword(node, "package")) or ""
+        elif qualified in REGISTRY_CALLS:  # `get = apps.get_model; get("inventory", ...)`
+            self.add_get_model(node, qualified.rpartition(".")[2], None)
+        elif qualified == "importlib.import_module" and (
+            first := first or string(keyword(node, "name"))
+        ):
+            package = string(keyword(node, "package"))
+            package = package or (string(node.args[1]) if len(node.args) > 1 else "") or ""
             level = len(first) - len(first.lstrip("."))
             if level and package:
                 first = f"{package.rsplit('.', level - 1)[0]}.{first[level:]}"
             self.by_name.append((node.lineno, "import_module", first, ""))
-        elif first and qualified.endswith("module_loading.import_string"):
+        elif qualified.endswith("module_loading.import_string") and (
+            first := first or string(keyword(node, "dotted_path"))
+        ):
             self.by_name.append((node.lineno, "import_string", first, ""))
-        elif first and isinstance(func, ast.Name) and func.id == "__import__" and not qualified:
+        elif first and qualified == "pkgutil.resolve_name":  # "module:Name" or "module.Name"
+            self.by_name.append((node.lineno, "import_string", first.replace(":", "."), ""))
+        elif first and (
+            (isinstance(func, ast.Name) and func.id == "__import__" and not qualified)
+            or qualified == "builtins.__import__"
+        ):
             self.by_name.append((node.lineno, "import_module", first, ""))
+        elif first and qualified in STRING_IMPORTS:
+            self.by_name.append((node.lineno, STRING_IMPORTS[qualified], first, ""))
         elif isinstance(func, ast.Name) and func.id == "getattr" and not qualified:
             base = self.qualify(node.args[0]) if len(node.args) >= 2 else None
             name = string(node.args[1]) if len(node.args) >= 2 else None
@@ -690,10 +890,17 @@ class _Reader:
             function = (dotted(handler) if handler else None) or "?"
             sender = node.args[1] if len(node.args) >= 2 else keyword(node, "sender")
             self.add_receiver(node, function.rpartition(".")[2], func.value, sender)
-        elif method and owner is not None and (dotted(owner) or "").endswith("objects"):
-            self.add_content_type(node, owner)
+        elif method and owner is not None:
+            while (  # `.db_manager("default")`, `.using(...)`: the manager still
+                isinstance(owner, ast.Call)
+                and isinstance(owner.func, ast.Attribute)
+                and owner.func.attr in MANAGER_CALLS
+            ):
+                owner = owner.func.value
+            if isinstance(owner, ast.Attribute) and owner.attr in MANAGERS:
+                self.add_content_type(node, owner)
 
-    def add_get_model(self, node: ast.Call, method: str, owner: ast.expr) -> None:
+    def add_get_model(self, node: ast.Call, method: str, owner: ast.expr | None) -> None:
         """`apps.get_model("inventory", "Inventory")`, `apps.get_model("inventory.Inventory")`,
         `apps.get_app_config("inventory").get_model("Inventory")`, `get_models()` of an
         app, `get_registered_model`: Django's registry and literal names only."""
@@ -703,18 +910,14 @@ class _Reader:
             names[0] or string(keyword(node, "app_label")),
             names[1] or string(keyword(node, "model_name")),
         ]
-        if (
-            isinstance(owner, ast.Call)
-            and isinstance(owner.func, ast.Attribute)
-            and owner.func.attr == "get_app_config"
-            and self.is_registry(owner.func.value)
-        ):
-            names = [string(owner.args[0]) if owner.args else None, names[0]]
+        config, config_label = self.app_config(owner)
+        if config:
+            names = [config_label, names[0]]
             if method == "get_models":
                 if names[0]:
                     self.by_name.append((node.lineno, "get_models", names[0], ""))
                 return
-        elif not self.is_registry(owner) or method == "get_models":
+        elif (owner is not None and not self.is_registry(owner)) or method == "get_models":
             return
         label, model = names
         if label and not model and "." in label:
@@ -722,8 +925,28 @@ class _Reader:
         if label and model:
             self.by_name.append((node.lineno, "get_model", label, model))
 
+    def app_config(self, node: ast.expr | None) -> tuple[bool, str | None]:
+        """(whether the expression is one app's config from the registry, its label):
+        `apps.get_app_config("inventory")` (or `app_label=`), `apps.app_configs["inventory"]`."""
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get_app_config"
+            and self.is_registry(node.func.value)
+        ):
+            return True, string(node.args[0]) if node.args else string(keyword(node, "app_label"))
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "app_configs"
+            and self.is_registry(node.value.value)
+        ):
+            return True, string(node.slice)
+        return False, None
+
     def add_subscript(self, node: ast.Subscript) -> None:
-        """`apps.all_models["inventory"]`: every model of an app, by its label."""
+        """`apps.all_models["inventory"]`: every model of an app, by its label;
+        `apps.get_app_config("inventory").models["item"]`: one of them."""
         value = node.value
         label = string(node.slice)
         if (
@@ -733,14 +956,41 @@ class _Reader:
             and self.is_registry(value.value)
         ):
             self.by_name.append((node.lineno, "get_models", label, ""))
+        elif label and self.qualify(value) == "sys.modules":  # `sys.modules["apps.x.models"]`
+            self.by_name.append((node.lineno, "import_module", label, ""))
+        elif isinstance(value, ast.Attribute) and value.attr == "models":
+            config, app = self.app_config(value.value)
+            if config and app:
+                kind = "get_model" if label else "get_models"
+                self.by_name.append((node.lineno, kind, app, label or ""))
+
+    def add_models_module(self, node: ast.Attribute, named: set[int]) -> None:
+        """`apps.get_app_config("inventory").models_module.Item`: one model of the app;
+        the module alone hands out every one."""
+        value = node.value
+        if isinstance(value, ast.Attribute) and value.attr == "models_module":
+            config, app = self.app_config(value.value)
+            if config and app:
+                self.by_name.append((node.lineno, "get_model", app, node.attr))
+                named.add(id(value))
+        elif node.attr == "models_module" and id(node) not in named:
+            config, app = self.app_config(value)
+            if config and app:
+                self.by_name.append((node.lineno, "get_models", app, ""))
 
     def add_content_type(self, node: ast.Call, owner: ast.expr) -> None:
-        """`ContentType.objects.get(app_label="inventory", model="item")` and
-        `get_by_natural_key("inventory", "item")`: a model reached through its type."""
-        if self.qualify(owner) != f"{CONTENT_TYPE}.objects":
+        """`ContentType.objects.get(app_label="inventory", model="item")` (through any
+        of its managers, `db_manager(...)` or `using(...)` too), `filter(app_label__in=[...])`
+        and `get_by_natural_key("inventory", "item")`: a model reached through its type."""
+        if self.qualify(owner) not in {f"{CONTENT_TYPE}.{manager}" for manager in MANAGERS}:
             return
         label = string(keyword(node, "app_label"))
         model = string(keyword(node, "model")) or ""
+        labels = literal(keyword(node, "app_label__in") or ast.Constant(None))
+        if not label and isinstance(labels, list | tuple | set):  # `app_label__in=[...]`
+            for each in sorted(filter(None, map(str, labels))):
+                self.by_name.append((node.lineno, "get_models", each, ""))
+            return
         if isinstance(node.func, ast.Attribute) and node.func.attr == "get_by_natural_key":
             label = string(node.args[0]) if node.args else label
             model = (string(node.args[1]) if len(node.args) > 1 else None) or model
@@ -749,33 +999,41 @@ class _Reader:
 
     def add_lookups(self, node: ast.Call) -> None:
         """`Model.objects.filter(order__item__name=...)`, `.select_related("order__item")`:
-        lookups of a query chain rooted at a model's manager."""
+        lookups of a query chain rooted at a model's manager (`objects`,
+        `_default_manager`), or of `get_object_or_404(Model, ...)`; also inside `Q`, `F`,
+        aggregates and `Prefetch` in its arguments, and in a literal `**{...}`."""
         func = node.func
-        if not (isinstance(func, ast.Attribute) and func.attr in QUERY_METHODS):
+        shortcut = isinstance(func, ast.Name) and self.qualify(func) in SHORTCUTS
+        if not (shortcut or (isinstance(func, ast.Attribute) and func.attr in QUERY_METHODS)):
             return
-        paths = [k.arg for k in node.keywords if k.arg and "__" in k.arg]
-        paths += [text for text in map(string, node.args) if text and "__" in text]
+        paths = lookup_paths(node, node.args[1:] if shortcut else node.args)
         if not paths:
             return
-        inner = func.value  # down the chain to `Model.objects`
-        while isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute):
-            inner = inner.func.value
-        if not (isinstance(inner, ast.Attribute) and inner.attr == "objects"):
-            return
-        model = self.qualify(inner.value)
+        if shortcut or not isinstance(func, ast.Attribute):
+            model = self.qualify(node.args[0]) if node.args else None
+        else:
+            inner = func.value  # down the chain to `Model.objects`
+            while isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute):
+                inner = inner.func.value
+            if not (isinstance(inner, ast.Attribute) and inner.attr in MANAGERS):
+                return
+            model = self.qualify(inner.value)
         if model:
             for path in paths:
                 self.lookups.append((node.lineno, f"py:{model}", path.lstrip("-")))
 
     def add_sql_call(self, node: ast.Call) -> None:
         """The SQL of `cursor.execute(...)`, `Model.objects.raw(...)`, `RawSQL(...)`,
-        `.extra(...)`: the table-like words of the strings in its arguments."""
+        `.extra(...)`, a migration's `RunSQL(...)`: the table-like words of its strings."""
         func = node.func
         method = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        if method not in SQL_METHODS and method != "RawSQL":
+        if method not in SQL_METHODS and method not in {"RawSQL", "RunSQL"}:
             return
         words: dict[str, None] = {}
-        for argument in (*node.args, *(k.value for k in node.keywords)):
+        # The SQL only: its parameters (the second argument, `params`) are values.
+        keywords = (k.value for k in node.keywords if k.arg not in SQL_PARAMETERS)
+        sql = node.args[:2] if method == "RunSQL" else node.args[:1]  # RunSQL: its reverse too
+        for argument in (*sql, *keywords):
             for part in ast.walk(argument):
                 if isinstance(part, ast.Constant) and isinstance(part.value, str):
                     words.update(dict.fromkeys(TABLE_WORD.findall(part.value.lower())))
@@ -799,6 +1057,43 @@ class _Reader:
         signals = signal.elts if isinstance(signal, ast.List | ast.Tuple) else [signal]
         names = ", ".join((dotted(s) or "?").rpartition(".")[2] for s in signals if s)
         self.receivers.append((call.lineno, function, names or "?", sender))
+
+
+def class_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """A class body's statements, those inside its `if`, `try` and `with` blocks too."""
+    for statement in body:
+        yield statement
+        if isinstance(statement, ast.If | ast.With):
+            yield from class_statements(statement.body)
+            yield from class_statements(getattr(statement, "orelse", []))
+        elif isinstance(statement, ast.Try | ast.TryStar):
+            for block in (statement.body, statement.orelse, statement.finalbody):
+                yield from class_statements(block)
+            for handler in statement.handlers:
+                yield from class_statements(handler.body)
+
+
+def lookup_paths(call: ast.Call, arguments: list[ast.expr]) -> list[str]:
+    """The lookups that may cross a relation in a query call: its keywords (a literal
+    `**{...}` too) and string arguments, and those of the calls inside its arguments
+    (`Q(order__item=...)`, `F("order__item__name")`, `Count("order__item")`, `Prefetch`)."""
+    paths = [k.arg for k in call.keywords if k.arg and "__" in k.arg]
+    for k in call.keywords:
+        if k.arg is None and isinstance(k.value, ast.Dict):
+            paths += [text for text in map(string, k.value.keys) if text and "__" in text]
+    paths += [text for text in map(string, arguments) if text and "__" in text]
+    inside: list[ast.AST] = [*arguments, *(k.value for k in call.keywords)]
+    while inside:
+        inner = inside.pop()
+        if isinstance(inner, ast.Call):
+            if isinstance(inner.func, ast.Attribute) and inner.func.attr in QUERY_METHODS:
+                continue  # a query of its own (a subquery): read where it stands
+            paths += [k.arg for k in inner.keywords if k.arg and "__" in k.arg]
+            first = string(inner.args[0]) if inner.args else None
+            if first and "__" in first:
+                paths.append(first)
+        inside.extend(ast.iter_child_nodes(inner))
+    return paths
 
 
 def is_docstring(node: ast.stmt) -> bool:
