@@ -102,6 +102,11 @@ SETTINGS = "django.conf.settings"
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 ASSIGNMENTS = frozenset({ast.Assign, ast.AnnAssign, ast.AugAssign})
 FUNCTIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
+# Kinds of nodes as tuples: `ast.For | ast.While` would build a union at each isinstance.
+LOOPS = (ast.While, ast.For, ast.AsyncFor)
+WITHS = (ast.With, ast.AsyncWith)
+TRIES = (ast.Try, ast.TryStar)
+SEQUENCES = (ast.List, ast.Tuple)
 
 
 class ModuleFacts(NamedTuple):
@@ -190,7 +195,7 @@ def unparsable(line: int, message: str) -> ModuleFacts:
 
 def read_module(source: bytes, module: str, is_package: bool) -> ModuleFacts:
     """Facts of one module's source; raises SyntaxError for code Python cannot parse."""
-    if not source.strip():
+    if not source or source.isspace():  # as `not source.strip()`, without copying it
         return EMPTY  # a package's empty `__init__.py`: a quarter of a project's files
     tree = ast.parse(source)
     calls = word_offsets(source, CALLS_BY_NAME)  # one search per word, also heating
@@ -554,21 +559,21 @@ class _Reader:
                     self.expressions(node.test)
                 self.statements(node.body, depth)
                 self.statements(node.orelse, depth)
-            elif isinstance(node, ast.While | ast.For | ast.AsyncFor):
+            elif isinstance(node, LOOPS):
                 outside = self.site  # a loop's every part runs in the loop
                 self.site = Site(outside.function, outside.loops + 1, outside.blocks)
                 self.expressions(node.test if isinstance(node, ast.While) else node.iter)
                 self.statements(node.body, depth)
                 self.statements(node.orelse, depth)
                 self.site = outside
-            elif isinstance(node, ast.With | ast.AsyncWith):
+            elif isinstance(node, WITHS):
                 contexts = [item.context_expr for item in node.items]
                 outside = self.site
                 self.expressions(*contexts)
                 self.site = self.within_atomic(contexts)
                 self.statements(node.body, depth)
                 self.site = outside
-            elif isinstance(node, ast.Try | ast.TryStar):
+            elif isinstance(node, TRIES):
                 self.statements(node.body, depth)
                 for handler in node.handlers:
                     self.expressions(handler.type)
@@ -1054,7 +1059,7 @@ class _Reader:
             return
         if signal is None and call.args:
             signal = call.args[0]
-        signals = signal.elts if isinstance(signal, ast.List | ast.Tuple) else [signal]
+        signals = signal.elts if isinstance(signal, SEQUENCES) else [signal]
         names = ", ".join((dotted(s) or "?").rpartition(".")[2] for s in signals if s)
         self.receivers.append((call.lineno, function, names or "?", sender))
 
@@ -1106,7 +1111,7 @@ def is_docstring_or_future(node: ast.stmt) -> bool:
 
 def names_listed(node: ast.expr | None) -> set[str] | None:
     """The names of a literal `__all__`, else None."""
-    if not isinstance(node, ast.List | ast.Tuple):
+    if not isinstance(node, SEQUENCES):
         return None
     return {text for text in map(string, node.elts) if text is not None}
 
