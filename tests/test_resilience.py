@@ -282,6 +282,25 @@ def hung_listener() -> Iterator[int]:
 
 HUNG_BOUND_SECONDS = 15
 
+LOGIN_SCRIPT = """
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from core.models import User
+user = User.objects.get(username="admin")
+session = SessionStore()
+session.update({SESSION_KEY: str(user.pk), HASH_SESSION_KEY: user.get_session_auth_hash(),
+                BACKEND_SESSION_KEY: "core.auth.BoundedModelBackend"})
+session.create()
+print(session.session_key)
+"""
+
+
+def admin_session(project: Path, env: dict[str, str]) -> dict[str, str]:
+    """The session cookie of the superuser `api_token` created, logged in as the admin's
+    login form logs in."""
+    key = run(["python", "manage.py", "shell", "-c", LOGIN_SCRIPT], cwd=project, env=env)
+    return {"Cookie": f"sessionid={key.stdout.split()[-1]}"}
+
 
 @pytest.mark.parametrize("command", [["migrate", "--no-input"], ["resubmit_events", "--reclaim"]])
 def test_start_commands_fail_within_a_bound_on_a_hung_database(
@@ -306,6 +325,7 @@ def test_health_and_api_fail_within_a_bound_on_a_hung_database(
     env_real = compose_env(project, database, free_port())
     run(["python", "manage.py", "migrate", "--no-input"], cwd=project, env=env_real)
     token = {"Authorization": f"Token {api_token(project, database)}"}
+    session = admin_session(project, env_real)
     with hung_listener() as port:
         # Migrations ran against the real database; the app then finds the database hung.
         env = compose_env(project, f"postgres://postgres@127.0.0.1:{port}/app", free_port())
@@ -323,13 +343,18 @@ def test_health_and_api_fail_within_a_bound_on_a_hung_database(
                 except OSError:
                     time.sleep(0.3)
             results = []
-            for path, headers in [("/health/", None), ("/api/orders/", token)] * 2:
+            # The session is read by a middleware, outside DRF's views, and the admin's
+            # pages answer HTML: the same 503 within the same bound.
+            calls = [("/health/", None), ("/api/orders/", token), ("/api/orders/", session),
+                     ("/admin/", session)]  # fmt: skip
+            for path, headers in calls * 2:
                 started = time.monotonic()
                 status, body, answer_headers = http("GET", app.base + path, None, headers, 60)
                 results.append((path, status, body, time.monotonic() - started, answer_headers))
             live = http("GET", app.base + "/health/live/", timeout=5)
         finally:
             stop(app)
+        log_text = log.read_text()
 
     for path, status, body, elapsed, answer_headers in results:
         assert status == 503, (path, status, body)
@@ -338,7 +363,11 @@ def test_health_and_api_fail_within_a_bound_on_a_hung_database(
             assert json.loads(body)["database"] == "unreachable"
         else:
             assert answer_headers.get("Retry-After") == "5", (path, answer_headers)
+        if path.startswith("/api/"):
+            assert json.loads(body)["errors"][0]["code"] == "service_unavailable"
+        assert "sessionid=" not in answer_headers.get("Set-Cookie", ""), "nobody logged out"
     assert live[0] == 200, "liveness does not depend on the database"
+    assert "Traceback" not in log_text, log_text[-3000:]
 
 
 # -- Bounded database connections -------------------------------------------------------

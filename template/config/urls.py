@@ -14,6 +14,9 @@ from rest_framework.permissions import AllowAny, BasePermission, IsAdminUser
 
 from core.api import ObtainTokenView
 
+# A database outage anywhere (a middleware loading the session, the admin) answers 503.
+handler500 = "core.exceptions.server_error"
+
 docs_permissions: list[type[BasePermission]] = [
     AllowAny if settings.API_DOCS_PUBLIC else IsAdminUser
 ]

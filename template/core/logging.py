@@ -19,7 +19,9 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import LazyObject
 
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 logger = logging.getLogger("request")
@@ -31,6 +33,18 @@ STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctim
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get()
+        return True
+
+
+class OutageFilter(logging.Filter):
+    """A database outage answered 503 is logged as one line, without its traceback:
+    the dependency failed, not the code."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, (OperationalError, InterfaceError)):
+            record.msg, record.args = f"{record.getMessage()} ({error})", ()
+            record.exc_info = record.exc_text = None
         return True
 
 
@@ -66,7 +80,11 @@ class RequestLogMiddleware:
             response = self.get_response(request)
             response["X-Request-ID"] = current
             match = request.resolver_match
-            user = getattr(request, "user", None)
+            # The user if something loaded it: the log line never queries the database,
+            # which may be why the request failed.
+            user = getattr(request, "_cached_user", None) or vars(request).get("user")
+            if isinstance(user, LazyObject):
+                user = None
             logger.info(
                 "request",
                 extra={

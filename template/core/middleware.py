@@ -4,11 +4,9 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework.exceptions import Throttled
 
-from core.exceptions import DatabaseUnavailable
 from core.views import health, liveness
 
 HEALTH_PATH = "/health/"
@@ -39,46 +37,26 @@ class HealthCheckMiddleware:
 
 
 class DatabaseUnavailableMiddleware:
-    """Answer 503 (Service Unavailable, retry later) when the database cannot be reached,
-    and 429 to a login outside the API that waited too long for the password hasher.
-
-    A connection that times out (DJANGO_DB_CONNECT_TIMEOUT), is refused or drops is the
-    server's dependency failing, not a bug: the client gets the API's error format with
-    code `service_unavailable` and `Retry-After`, and the log one line, no traceback.
+    """Answer 429 to a login outside the API that waited too long for the password
+    hasher, and keep the session cookie of a request answered 503 (a database outage,
+    core/exceptions.py): the session could not be read, and that logs nobody out.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        try:
-            return self.get_response(request)
-        except (OperationalError, InterfaceError) as error:
-            return self.process_exception(request, error) or HttpResponse(status=503)
+        response = self.get_response(request)
+        if response.status_code == 503:
+            response.cookies.pop(settings.SESSION_COOKIE_NAME, None)
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, Throttled):  # outside DRF's views: the admin's login
             busy = JsonResponse({"detail": exception.detail}, status=429)
             busy["Retry-After"] = "1"
             return busy
-        if not isinstance(exception, (OperationalError, InterfaceError)):
-            return None
-        logger.error("database unavailable: %s %s: %s", request.method, request.path, exception)
-        response = JsonResponse(
-            {
-                "type": "server_error",
-                "errors": [
-                    {
-                        "code": DatabaseUnavailable.default_code,
-                        "detail": DatabaseUnavailable.default_detail,
-                        "attr": None,
-                    }
-                ],
-            },
-            status=503,
-        )
-        response["Retry-After"] = str(DatabaseUnavailable.wait)
-        return response
+        return None
 
 
 class SecurityHeadersMiddleware:
