@@ -4,9 +4,11 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework.exceptions import Throttled
 
+from core.exceptions import error_response
 from core.views import health, liveness
 
 HEALTH_PATH = "/health/"
@@ -33,6 +35,36 @@ class HealthCheckMiddleware:
             return health(request)
         if request.path_info == LIVENESS_PATH:
             return liveness(request)
+        return self.get_response(request)
+
+
+class RequestBodyMiddleware:
+    """Read the request's body before anything touches the database.
+
+    The session, the user and an API token are read from the database, and a request
+    keeps its pooled connection until it ends: a client sending its body a byte every
+    few seconds would hold a connection for as long as it likes, and 20 of them empty a
+    worker's pool. Read first, a slow body costs a thread (gunicorn.conf.py), never a
+    connection. Within bounds: a body over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) is
+    answered 413 before it is read; a form POST is parsed as Django would parse it
+    later (fields in memory, within that bound; files spooled to disk past
+    FILE_UPLOAD_MAX_MEMORY_SIZE, as large as before) and DRF takes the parsed form.
+    Files sent other than by POST count towards the 2.5 MB.
+    """
+
+    FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            if request.method == "POST" and request.content_type in self.FORMS:
+                request.POST  # noqa: B018  (parses the form)
+            else:
+                request.body  # noqa: B018  (reads the body, within the bound)
+        except RequestDataTooBig:
+            return error_response(request, 413, "request_too_large", "Request body too large.")
         return self.get_response(request)
 
 
