@@ -8,11 +8,11 @@ is answered by `core.middleware.HealthCheckMiddleware`, before any route.
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from modulith.domains import has_api
 from rest_framework.permissions import AllowAny, BasePermission, IsAdminUser
 
-from core.api import ObtainTokenView
+from core.api import ObtainTokenView, SchemaView
 
 # A database outage anywhere (a middleware loading the session, the admin) answers 503.
 handler500 = "core.exceptions.server_error"
@@ -26,7 +26,7 @@ urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path(
         "api-schema/",
-        SpectacularAPIView.as_view(permission_classes=docs_permissions),
+        SchemaView.as_view(permission_classes=docs_permissions),
         name="schema",
     ),
     path(
