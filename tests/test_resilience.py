@@ -530,6 +530,32 @@ def test_client_errors_are_answered_as_client_errors(
         ).encode()
         answer = raw(app.port, head + b"{" + b" " * (1024 * 1024))
         answers["50 MB body"] = int(answer.split(b" ", 2)[1]) if answer else 0
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        fields = "&".join(f"a{n}=1" for n in range(1200)).encode()
+        answers["1200 form fields"] = http("POST", f"{app.base}/auth/token/", fields, form)[0]
+        many = "&".join(f"a{n}=1" for n in range(5000)).encode()
+        answers["5000 form fields, api"] = http(
+            "POST", f"{app.base}/api/orders/", many, {**form, **token}
+        )[0]
+        files = b"".join(
+            b'--b\r\nContent-Disposition: form-data; name="f%d"; filename="f.txt"\r\n\r\nx\r\n' % n
+            for n in range(120)
+        )
+        multipart = {"Content-Type": "multipart/form-data; boundary=b", **token}
+        answers["120 files"] = http(
+            "POST", f"{app.base}/api/orders/", files + b"--b--\r\n", multipart
+        )[0]
+        answers["bad host"] = http("GET", f"{app.base}/api/orders/", headers={"Host": "evil.com"})[
+            0
+        ]
+        unknown = http("GET", f"{app.base}/api/no-such-domain/", headers=token)
+        answers["unknown api path"] = unknown[0]
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            schemas = set(
+                pool.map(
+                    lambda _: http("GET", f"{app.base}/api-schema/", headers=token)[0], range(12)
+                )
+            )
         log = app.log.read_text()
 
     assert answers == {
@@ -539,8 +565,16 @@ def test_client_errors_are_answered_as_client_errors(
         "tampered cursor b64": 400,
         "deep json, no credentials": 400,
         "50 MB body": 413,
+        "1200 form fields": 400,
+        "5000 form fields, api": 400,
+        "120 files": 400,
+        "bad host": 400,
+        "unknown api path": 404,
     }
+    assert json.loads(unknown[1])["errors"][0]["code"] == "not_found"
+    assert schemas == {200}, "drf-spectacular generates one schema at a time"
     assert "Traceback" not in log, log[-3000:]
+    assert not [r for r in json_lines(log) if r.get("level") == "ERROR"], log[-3000:]
 
 
 # -- 10. The API contract is what the server enforces ----------------------------------

@@ -16,6 +16,8 @@ from core.api import ObtainTokenView, SchemaView
 
 # A database outage anywhere (a middleware loading the session, the admin) answers 503.
 handler500 = "core.exceptions.server_error"
+# A path no route matches answers the API's error format (a page under the admin's).
+handler404 = "core.exceptions.not_found"
 
 docs_permissions: list[type[BasePermission]] = [
     AllowAny if settings.API_DOCS_PUBLIC else IsAdminUser

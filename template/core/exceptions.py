@@ -3,8 +3,8 @@
 drf-standardized-errors turns every exception a view raises into its error format;
 anything it does not know becomes a 500 with a traceback in the log. These are known:
 a body over DATA_UPLOAD_MAX_MEMORY_SIZE (413), JSON nested too deep to parse (400),
-and a database that cannot be reached or has no free connection in the pool (503,
-retry later).
+too many fields in a query string or form (400), and a database that cannot be
+reached or has no free connection in the pool (503, retry later).
 
 Outside DRF's views (a session or user loaded by a middleware, the admin's pages),
 Django answers an exception with its 500 handler: `server_error` (config/urls.py's
@@ -14,7 +14,7 @@ Django answers an exception with its 500 handler: `server_error` (config/urls.py
 import sys
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
@@ -45,6 +45,8 @@ class ClientAwareExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         if isinstance(exc, RequestDataTooBig):
             return RequestTooLarge()
+        if isinstance(exc, SuspiciousOperation):  # too many fields in a query string or form
+            return exceptions.ParseError(str(exc))
         if isinstance(exc, RecursionError):
             return exceptions.ParseError("JSON parse error - nested too deeply.")
         if isinstance(exc, OUTAGES):
@@ -71,3 +73,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(DatabaseUnavailable.wait)
         return response
     return defaults.server_error(request)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 404 handler: a path no route matches, in the API's error format."""
+    return error_response(request, 404, "not_found", "Not found.")

@@ -4,8 +4,9 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from rest_framework.exceptions import Throttled
 
 from core.exceptions import error_response
@@ -38,18 +39,23 @@ class HealthCheckMiddleware:
         return self.get_response(request)
 
 
-class RequestBodyMiddleware:
-    """Read the request's body before anything touches the database.
+class ClientRequestMiddleware:
+    """Answer a client's own errors before any work, and read the request's body before
+    anything touches the database.
+
+    A Host the site does not serve (DJANGO_ALLOWED_HOSTS), a form with more fields or
+    files than DATA_UPLOAD_MAX_NUMBER_FIELDS / _FILES, or a malformed multipart body is
+    answered 400, and a body over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) 413 before it is
+    read, each logged as one warning.
 
     The session, the user and an API token are read from the database, and a request
     keeps its pooled connection until it ends: a client sending its body a byte every
     few seconds would hold a connection for as long as it likes, and 20 of them empty a
     worker's pool. Read first, a slow body costs a thread (gunicorn.conf.py), never a
-    connection. Within bounds: a body over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) is
-    answered 413 before it is read; a form POST is parsed as Django would parse it
-    later (fields in memory, within that bound; files spooled to disk past
-    FILE_UPLOAD_MAX_MEMORY_SIZE, as large as before) and DRF takes the parsed form.
-    Files sent other than by POST count towards the 2.5 MB.
+    connection. A form POST is parsed as Django would parse it later (fields in memory,
+    within the 2.5 MB; files spooled to disk past FILE_UPLOAD_MAX_MEMORY_SIZE, as large
+    as before) and DRF takes the parsed form; other bodies are read into memory, within
+    the 2.5 MB (files sent other than by POST included).
     """
 
     FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
@@ -59,12 +65,17 @@ class RequestBodyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
+            request.get_host()
             if request.method == "POST" and request.content_type in self.FORMS:
                 request.POST  # noqa: B018  (parses the form)
             else:
                 request.body  # noqa: B018  (reads the body, within the bound)
         except RequestDataTooBig:
+            logger.warning("request refused: %s %s: body too large", request.method, request.path)
             return error_response(request, 413, "request_too_large", "Request body too large.")
+        except (SuspiciousOperation, MultiPartParserError, UnreadablePostError) as error:
+            logger.warning("request refused: %s %s: %s", request.method, request.path, error)
+            return error_response(request, 400, "parse_error", "Malformed request.")
         return self.get_response(request)
 
 
