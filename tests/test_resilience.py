@@ -735,11 +735,13 @@ def json_lines(text: str) -> list[dict[str, Any]]:
 def test_one_structured_line_per_request_and_security_events_by_name(
     project: Path, database: str, tmp_path: Path
 ) -> None:
-    with running_app(project, database, tmp_path) as app:
+    with running_app(project, database, tmp_path, DJANGO_LOGIN_FAILURE_LIMIT="2") as app:
         token = {"Authorization": f"Token {api_token(project, database)}"}
         listed = http("GET", f"{app.base}/api/orders/", headers=token)
         body = b'{"username": "admin", "password": "wrong"}'
         failed = http("POST", f"{app.base}/auth/token/", body)
+        locked = http("POST", f"{app.base}/auth/token/", body)
+        unmatched = http("GET", f"{app.base}/no/such/page/12345/")
         time.sleep(0.5)
         records = json_lines(app.log.read_text())
 
@@ -755,3 +757,8 @@ def test_one_structured_line_per_request_and_security_events_by_name(
     assert failure["username"] == "admin"
     token_lines = [r for r in requests if r["request_id"] == failed[2]["X-Request-ID"]]
     assert [r["status"] for r in token_lines] == [400], "one line per request"
+    lockout = next(r for r in records if r.get("event") == "login_locked_out")
+    assert lockout["request_id"] == locked[2]["X-Request-ID"]
+    assert (lockout["username"], lockout["client_ip"]) == ("admin", "127.0.0.1")
+    line = next(r for r in requests if r["request_id"] == unmatched[2]["X-Request-ID"])
+    assert line["route"] == "(unmatched)", "a fixed value, not the path clients chose"

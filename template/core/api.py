@@ -13,6 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from core.auth import client_ip
+
 security_log = logging.getLogger("security")
 
 
@@ -56,6 +58,15 @@ class ObtainTokenView(ObtainAuthToken):
         except ValidationError:
             # django-axes marks the request it refused (AxesStandaloneBackend).
             if getattr(request, "axes_locked_out", False):
-                security_log.warning("login_locked_out", extra={"path": request.path})
+                security_log.warning(
+                    "login_locked_out",
+                    extra={
+                        "path": request.path,
+                        "client_ip": client_ip(request._request),
+                        "username": request.data.get("username")
+                        if isinstance(request.data, dict)
+                        else None,
+                    },
+                )
                 raise Throttled(detail="Too many failed logins; try again later.") from None
             raise

@@ -55,3 +55,5 @@ def test_the_request_line_names_no_user_it_would_have_to_load(
         client.get("/no-such-page/")
 
     load.assert_not_called()
+    routes = [record.route for record in caplog.records if record.name == "request"]  # type: ignore[attr-defined]
+    assert routes == ["/health/live/", "(unmatched)"], "a bounded set of routes"
