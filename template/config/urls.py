@@ -8,11 +8,16 @@ is answered by `core.middleware.HealthCheckMiddleware`, before any route.
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from modulith.domains import has_api
 from rest_framework.permissions import AllowAny, BasePermission, IsAdminUser
 
-from core.api import ObtainTokenView
+from core.api import ObtainTokenView, SchemaView
+
+# A database outage anywhere (a middleware loading the session, the admin) answers 503.
+handler500 = "core.exceptions.server_error"
+# A path no route matches answers the API's error format (a page under the admin's).
+handler404 = "core.exceptions.not_found"
 
 docs_permissions: list[type[BasePermission]] = [
     AllowAny if settings.API_DOCS_PUBLIC else IsAdminUser
@@ -23,7 +28,7 @@ urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path(
         "api-schema/",
-        SpectacularAPIView.as_view(permission_classes=docs_permissions),
+        SchemaView.as_view(permission_classes=docs_permissions),
         name="schema",
     ),
     path(

@@ -1,8 +1,11 @@
 """The API's own endpoints, beside the domains' APIs."""
 
 import logging
+import threading
 from typing import Any
 
+from django.http import HttpRequest, HttpResponseBase
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import Throttled, ValidationError
@@ -10,7 +13,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from core.auth import client_ip
+
 security_log = logging.getLogger("security")
+
+
+class SchemaView(SpectacularAPIView):
+    """drf-spectacular's schema, generated one request at a time per process: its
+    generator is not thread-safe, and gunicorn's workers serve requests in threads
+    (concurrent requests answered 500)."""
+
+    generating = threading.Lock()
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        with self.generating:
+            return super().dispatch(request, *args, **kwargs)
 
 
 class TokenRequestSerializer(AuthTokenSerializer):
@@ -41,6 +58,15 @@ class ObtainTokenView(ObtainAuthToken):
         except ValidationError:
             # django-axes marks the request it refused (AxesStandaloneBackend).
             if getattr(request, "axes_locked_out", False):
-                security_log.warning("login_locked_out", extra={"path": request.path})
+                security_log.warning(
+                    "login_locked_out",
+                    extra={
+                        "path": request.path,
+                        "client_ip": client_ip(request._request),
+                        "username": request.data.get("username")
+                        if isinstance(request.data, dict)
+                        else None,
+                    },
+                )
                 raise Throttled(detail="Too many failed logins; try again later.") from None
             raise

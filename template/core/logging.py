@@ -19,10 +19,13 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import LazyObject
 
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 logger = logging.getLogger("request")
+HEALTH_PATHS = ("/health/", "/health/live/")
 PLAUSIBLE_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 # Attributes every LogRecord has: the rest came from `extra`.
 STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
@@ -31,6 +34,18 @@ STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctim
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get()
+        return True
+
+
+class OutageFilter(logging.Filter):
+    """A database outage answered 503 is logged as one line, without its traceback:
+    the dependency failed, not the code."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, (OperationalError, InterfaceError)):
+            record.msg, record.args = f"{record.getMessage()} ({error})", ()
+            record.exc_info = record.exc_text = None
         return True
 
 
@@ -52,6 +67,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str)
 
 
+def route(request: HttpRequest) -> str:
+    """The route the request matched (`api/orders/<int:pk>/`, not the path with its
+    ids), the health paths (answered before routing), or one placeholder for paths no
+    route matches: a bounded set of values, whatever clients send."""
+    if request.resolver_match is not None:
+        return request.resolver_match.route
+    return request.path_info if request.path_info in HEALTH_PATHS else "(unmatched)"
+
+
 class RequestLogMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -65,13 +89,16 @@ class RequestLogMiddleware:
         try:
             response = self.get_response(request)
             response["X-Request-ID"] = current
-            match = request.resolver_match
-            user = getattr(request, "user", None)
+            # The user if something loaded it: the log line never queries the database,
+            # which may be why the request failed.
+            user = getattr(request, "_cached_user", None) or vars(request).get("user")
+            if isinstance(user, LazyObject):
+                user = None
             logger.info(
                 "request",
                 extra={
                     "method": request.method,
-                    "route": match.route if match else request.path_info,
+                    "route": route(request),
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                     "user_id": user.pk if user is not None and user.is_authenticated else None,

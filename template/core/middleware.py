@@ -4,11 +4,12 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from rest_framework.exceptions import Throttled
 
-from core.exceptions import DatabaseUnavailable
+from core.exceptions import error_response
 from core.views import health, liveness
 
 HEALTH_PATH = "/health/"
@@ -38,47 +39,67 @@ class HealthCheckMiddleware:
         return self.get_response(request)
 
 
-class DatabaseUnavailableMiddleware:
-    """Answer 503 (Service Unavailable, retry later) when the database cannot be reached,
-    and 429 to a login outside the API that waited too long for the password hasher.
+class ClientRequestMiddleware:
+    """Answer a client's own errors before any work, and read the request's body before
+    anything touches the database.
 
-    A connection that times out (DJANGO_DB_CONNECT_TIMEOUT), is refused or drops is the
-    server's dependency failing, not a bug: the client gets the API's error format with
-    code `service_unavailable` and `Retry-After`, and the log one line, no traceback.
+    A Host the site does not serve (DJANGO_ALLOWED_HOSTS), a form with more fields or
+    files than DATA_UPLOAD_MAX_NUMBER_FIELDS / _FILES, or a malformed multipart body is
+    answered 400, and a body over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) 413 before it is
+    read, each logged as one warning.
+
+    The session, the user and an API token are read from the database, and a request
+    keeps its pooled connection until it ends: a client sending its body a byte every
+    few seconds would hold a connection for as long as it likes, and 20 of them empty a
+    worker's pool. Read first, a slow body costs a thread (gunicorn.conf.py), never a
+    connection. A form POST is parsed as Django would parse it later (fields in memory,
+    within the 2.5 MB; files spooled to disk past FILE_UPLOAD_MAX_MEMORY_SIZE, as large
+    as before) and DRF takes the parsed form; other bodies are read into memory, within
+    the 2.5 MB (files sent other than by POST included).
     """
+
+    FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
-            return self.get_response(request)
-        except (OperationalError, InterfaceError) as error:
-            return self.process_exception(request, error) or HttpResponse(status=503)
+            request.get_host()
+            if request.method == "POST" and request.content_type in self.FORMS:
+                request.POST  # noqa: B018  (parses the form)
+            else:
+                request.body  # noqa: B018  (reads the body, within the bound)
+        except RequestDataTooBig:
+            logger.warning("request refused: %s %s: body too large", request.method, request.path)
+            return error_response(request, 413, "request_too_large", "Request body too large.")
+        except (SuspiciousOperation, MultiPartParserError, UnreadablePostError) as error:
+            logger.warning("request refused: %s %s: %s", request.method, request.path, error)
+            return error_response(request, 400, "parse_error", "Malformed request.")
+        return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer 429 to a login outside the API that waited too long for the password
+    hasher, and keep the session cookie of a request answered 503 (a database outage,
+    core/exceptions.py): the session could not be read, and that logs nobody out.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 503:
+            response.cookies.pop(settings.SESSION_COOKIE_NAME, None)
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, Throttled):  # outside DRF's views: the admin's login
             busy = JsonResponse({"detail": exception.detail}, status=429)
             busy["Retry-After"] = "1"
             return busy
-        if not isinstance(exception, (OperationalError, InterfaceError)):
-            return None
-        logger.error("database unavailable: %s %s: %s", request.method, request.path, exception)
-        response = JsonResponse(
-            {
-                "type": "server_error",
-                "errors": [
-                    {
-                        "code": DatabaseUnavailable.default_code,
-                        "detail": DatabaseUnavailable.default_detail,
-                        "attr": None,
-                    }
-                ],
-            },
-            status=503,
-        )
-        response["Retry-After"] = str(DatabaseUnavailable.wait)
-        return response
+        return None
 
 
 class SecurityHeadersMiddleware:

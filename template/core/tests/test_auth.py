@@ -48,6 +48,16 @@ def test_repeated_failures_lock_the_client_out_even_with_the_right_password(
     assert log_in_for_a_token(user.username, PASSWORD) == 429
 
 
+def test_a_lockout_is_logged_with_the_account_and_the_address(
+    user: User, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.AXES_FAILURE_LIMIT = 1
+    log_in_for_a_token(user.username, "wrong")
+
+    locked = [record for record in caplog.records if record.getMessage() == "login_locked_out"]
+    assert [(r.username, r.client_ip) for r in locked] == [(user.username, "203.0.113.1")]  # type: ignore[attr-defined]
+
+
 def test_a_locked_out_address_does_not_lock_the_account_out_elsewhere(
     user: User, settings: Settings
 ) -> None:

@@ -29,6 +29,16 @@ def test_health_refuses_writes(client: Client) -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("path", [HEALTH_URL, "/health/live/"])
+def test_probes_may_ask_with_head_or_options(client: Client, path: str) -> None:
+    head = client.head(path)
+
+    assert head.status_code == 200
+    assert head.content == b""
+    assert client.options(path).status_code == 200
+
+
+@pytest.mark.django_db
 def test_health_answers_any_host_over_plain_http(client: Client, settings: Settings) -> None:
     """Container healthchecks and load balancers call by IP address, without TLS."""
     settings.ALLOWED_HOSTS = ["shop.example.com"]
