@@ -7,6 +7,7 @@ is parsed, not run.
 """
 
 import json
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 
@@ -92,3 +93,48 @@ def test_a_request_span_names_its_domain_and_request_id(
         "http.request.header.x-request-id": ["trace-me-12345"],
         "http.status_code": 401,
     }
+
+
+@pytest.mark.parametrize(
+    "answers", [{}, {"worker": "celery", "use_redis_cache": True}], ids=["defaults", "celery"]
+)
+def test_the_docs_send_the_containers_traces_to_the_collector_and_leave_env_alone(
+    render: Render, compose_at: Callable[[str], str], answers: dict[str, object]
+) -> None:
+    """The collector's address is a name only containers resolve: in `.env`, which the
+    host's commands read too, every `manage.py` command would wait seconds at exit for
+    its export retries. The docs give it to the compose command alone."""
+    project = render(answers)
+    blocks = [
+        b.split("```")[0] for b in (project / "docs/telemetry.md").read_text().split("```bash")
+    ]
+    block = next(b for b in blocks[1:] if "--profile observability" in b)
+    block = block.replace("\\\n", " ")  # continuation lines joined
+    assert "OTEL_" not in "".join(line for line in block.splitlines() if ".env" in line)
+    start = next(line for line in block.splitlines() if "--profile observability up" in line)
+    words = shlex.split(start.split("#")[0])
+    assignments = dict(word.split("=", 1) for word in words[: words.index("docker")])
+    assert assignments.get("OTEL_EXPORTER_OTLP_ENDPOINT") == "http://otel-collector:4318"
+
+    binary = compose_at(ON_PYPI.get(MINIMUM[1], MINIMUM[1]))
+    command = [binary, "-f", "compose.yaml", "--profile", "observability", "config"]
+    env = project_env(DJANGO_SECRET_KEY="only-parsed-here", **assignments)
+    result = run([*command, "--format", "json"], cwd=project, env=env)
+    configured = json.loads(result.stdout)["services"]
+    python_services = [name for name in configured if name not in OBSERVABILITY]
+    for name in python_services:
+        if configured[name].get("build") or "image" in configured[name]:
+            environment = configured[name].get("environment") or {}
+            if "DATABASE_URL" in environment:
+                assert (
+                    environment["OTEL_EXPORTER_OTLP_ENDPOINT"]
+                    == assignments["OTEL_EXPORTER_OTLP_ENDPOINT"]
+                ), name
+    without = json.loads(
+        run(
+            [*command, "--format", "json"],
+            cwd=project,
+            env=project_env(DJANGO_SECRET_KEY="only-parsed-here"),
+        ).stdout
+    )["services"]
+    assert not without["app"]["environment"].get("OTEL_EXPORTER_OTLP_ENDPOINT")

@@ -102,7 +102,8 @@ def shop(template_clone: Path) -> Path:
 # Commands of the generated README that another test runs, and why not this one.
 COVERED_ELSEWHERE = {
     "docker compose up --build": "tests/test_containers.py runs the stack as containers",
-    "docker compose --profile observability up --build": "its images come from a registry "
+    "OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4318 docker compose --profile "
+    "observability up --build": "its images come from a registry "
     "this machine cannot reach: tests/test_observability.py checks the profile with "
     "Compose's own parser",
     "uv run python manage.py extraction_report orders --telemetry telemetry/traces.jsonl": (
