@@ -206,10 +206,16 @@ def test_the_system_check_reports_a_model_filed_under_another_domain(
     assert "app_label = 'inventory'" in errors[0].msg
 
 
-def test_python_files_in_any_top_level_folder_are_read_and_owned_by_none(
+def test_python_files_in_any_top_level_folder_are_read_and_owned(
     project: SampleProject,
 ) -> None:
+    """A folder of programs (no __init__.py: scripts/, docs/conf.py) is the composition
+    root's, as manage.py is; a stray top-level package is no one's."""
     project.write("scripts/backfill.py", "from apps.inventory.models import Item\n")
+    project.write("scripts/nested/report.py", "x = (\n")  # read: a syntax finding
+    project.write("docs/conf.py", "project = 'shop'\n")
+    project.write("shop_utils/__init__.py", "")
+    project.write("shop_utils/helpers.py", "VALUE = 1\n")
     project.write("venv/pyvenv.cfg", "home = /usr/bin\n")
     project.write("venv/lib/site.py", "x = (\n")  # would be a syntax finding if read
     project.write("node_modules/pkg/tool.py", "x = (\n")
@@ -218,7 +224,10 @@ def test_python_files_in_any_top_level_folder_are_read_and_owned_by_none(
     status, report = check(project, "--no-cache")
 
     assert status == 1
-    assert_reported(report, "scripts/backfill.py:1", "ownership", "top-level folder")
+    assert_reported(report, "shop_utils/helpers.py:1", "ownership", "top-level package")
+    assert_reported(report, "scripts/nested/report.py:1", "syntax")
+    assert "scripts/backfill.py" not in report
+    assert "docs/conf.py" not in report
     assert "venv/" not in report
     assert "node_modules" not in report
     assert "template-package" not in report

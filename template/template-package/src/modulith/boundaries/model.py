@@ -7,9 +7,10 @@ and test selection (the domain graph: architecture/graph.py).
 
 Every file has exactly one owner: a domain (`apps/<domain>/`, a package with an
 `apps.py`), the shared code (`core/`, the top-level `conftest.py`), the composition root
-(`config/`, `manage.py` and the other top-level files), or the template's package
-(`template-package/`, not read). A file that fits none (code in `apps/__init__.py`, a
-package in `apps/` without `apps.py`, a stray top-level package) is reported.
+(`config/`, `manage.py` and the other top-level files, and top-level folders that are no
+package, such as `scripts/`), or the template's package (`template-package/`, not
+read). A file that fits none (code in `apps/__init__.py`, a package in `apps/` without
+`apps.py`, a stray top-level package) is reported.
 
 Names are followed as Python resolves them: through re-exports, aliases and star
 imports, whoever re-exports them. So a model that the composition root or shared code
@@ -94,6 +95,14 @@ class Project:
         self._relation_graph: dict[str, dict[str, str]] | None = None
         self.declarations, self.labels, self.problems = declarations_from(modules)
         self.label_by_domain = {domain: label for label, domain in self.labels.items()}
+        files = {module.file for module in modules.values()}
+        # Top-level folders that are no package (scripts/, docs/ with Sphinx's conf.py):
+        # programs run as they are, like manage.py, never imported by the app.
+        self.program_folders = {
+            file.split("/")[0]
+            for file in files
+            if "/" in file and f"{file.split('/')[0]}/__init__.py" not in files
+        } - {"apps", "core", "config"}
         self.owners = {name: self.owner_of(module) for name, module in modules.items()}
         self.problems += self.ownership_problems(walk_problems)
         self.models = self.find_models()
@@ -116,7 +125,7 @@ class Project:
             return ""
         if parts[0] == "core" or (len(parts) == 1 and parts[0] in SHARED_FILES):
             return SHARED
-        if parts[0] == "config" or len(parts) == 1:
+        if parts[0] == "config" or len(parts) == 1 or parts[0] in self.program_folders:
             return ROOT
         return ""
 
@@ -566,9 +575,10 @@ def unowned(file: str) -> tuple[str, str]:
             "code into a domain or core/.",
         )
     return (
-        f"{file} lies in {parts[0]}/, a top-level folder that is neither a domain, "
+        f"{file} lies in {parts[0]}/, a top-level package that is neither a domain, "
         "core/ (shared code) nor config/ (the composition root).",
-        "move it into a domain under apps/, into core/, or into config/.",
+        "move it into a domain under apps/, into core/ or config/, or make "
+        f"{parts[0]}/ a folder of programs (no __init__.py).",
     )
 
 

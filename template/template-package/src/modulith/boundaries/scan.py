@@ -8,8 +8,8 @@ that only touches the times parses nothing. The cache is dropped whole when the 
 code or the Python version changes.
 
 Which files: everything in `apps/`, `core/` and `config/`, the project's top-level
-`.py` files, and every other top-level folder, a package or not (which then owns
-nothing: model.py reports it). Hidden folders, `__pycache__`, `node_modules`, virtual
+`.py` files, and every other top-level folder, a package or not (model.py says who
+owns each). Hidden folders, `__pycache__`, `node_modules`, virtual
 environments (a folder with a `pyvenv.cfg`) and the template's package
 (`template-package/`) are not read. A file that cannot be read or parsed, and a
 folder that cannot be listed or links back into itself or outside the project, become
