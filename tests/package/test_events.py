@@ -1,5 +1,6 @@
 """The event machinery, with events and subscribers that exist only in these tests."""
 
+import logging
 import os
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections, transaction
+from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone
 from pytest_django import Settings
 
@@ -405,6 +406,72 @@ def test_a_task_whose_connection_is_lost_delivers_one_by_one_on_a_new_one() -> N
     assert sorted(thing_id for _, thing_id in received) == [0, 1, 2]
     assert set(EventPublication.objects.values_list("attempts", flat=True)) == {1}
     assert not EventPublication.objects.filter(completed_at__isnull=True).exists()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThingCut(DomainEvent):
+    thing_id: int
+
+
+@subscriber(ThingCut, durable=True)
+def lose_the_connection_and_fail(event: ThingCut) -> None:
+    """Fails by losing its connection: the failure's transaction goes with it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+
+def failure_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "failed (attempt" in r.getMessage()]
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="a terminated backend: see the last test")
+def test_a_failure_is_logged_once_as_counted_when_its_transaction_is_lost(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A failed attempt whose transaction the connection takes with it is counted, and
+    logged, once: on the new connection, not also before it was lost."""
+    with mock.patch("modulith.events.delivery.enqueue"):
+        publish(ThingCut(thing_id=1))
+    publication = EventPublication.objects.get()
+
+    with caplog.at_level(logging.INFO, logger="modulith.events.delivery"):
+        deliver_publications([str(publication.pk)])
+
+    publication.refresh_from_db()
+    assert publication.attempts == 1
+    assert len(failure_lines(caplog)) == 1, failure_lines(caplog)
+
+
+def test_a_failure_is_logged_only_once_its_attempt_is_committed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The save that counts a failed attempt is lost (the connection went at commit):
+    no line says that attempt until the attempt counted on a new connection is saved."""
+    failures_left["count"] = 1
+    with mock.patch("modulith.events.delivery.enqueue"):
+        publish(ThingStored(thing_id=9))
+    publication = EventPublication.objects.get()
+    save = EventPublication.save
+    lost = {"count": 1}
+
+    def save_once_lost(self: EventPublication, *args: Any, **kwargs: Any) -> None:
+        if lost["count"]:
+            lost["count"] -= 1
+            raise OperationalError("server closed the connection unexpectedly")
+        save(self, *args, **kwargs)
+
+    with (
+        caplog.at_level(logging.INFO, logger="modulith.events.delivery"),
+        mock.patch.object(EventPublication, "save", save_once_lost),
+    ):
+        deliver_publications([str(publication.pk)])
+
+    publication.refresh_from_db()
+    assert publication.attempts == 1
+    assert failure_lines(caplog) == [
+        f"Delivery {publication.pk} to {publication.subscriber} failed (attempt 1), "
+        f"retrying at {publication.next_attempt_at}"
+    ]
 
 
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="PostgreSQL's plans: see the next test")

@@ -16,6 +16,7 @@ is committed or swept fails nothing: the row stays unclaimed for the next sweep.
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 from uuid import UUID
 
 from django.conf import settings
@@ -169,25 +170,30 @@ def deliverable_rows(publication_ids: list[UUID]) -> QuerySet[EventPublication]:
 
 
 def record_failure(publication: EventPublication, error: Exception) -> None:
+    """Mark the attempt failed; its log line is written once the attempt is committed.
+
+    A transaction lost with its connection takes the attempt's count with it, and the
+    attempt is recorded again on a new connection: logged at once, it would be logged
+    twice, for one count.
+    """
     publication.last_error = f"{type(error).__name__}: {error}"
     if publication.attempts >= settings.EVENTS_MAX_ATTEMPTS:
         publication.failed_at = timezone.now()
-        logger.exception(
+        message = (
             "Delivery %s to %s failed for good after %d attempts "
-            "(list and retry with `manage.py failed_events`)",
-            publication.pk,
-            publication.subscriber,
-            publication.attempts,
+            "(list and retry with `manage.py failed_events`)"
         )
+        args: tuple[object, ...] = (publication.pk, publication.subscriber, publication.attempts)
     else:
         publication.next_attempt_at = timezone.now() + retry_delay(publication.attempts)
-        logger.exception(
-            "Delivery %s to %s failed (attempt %d), retrying at %s",
+        message = "Delivery %s to %s failed (attempt %d), retrying at %s"
+        args = (
             publication.pk,
             publication.subscriber,
             publication.attempts,
             publication.next_attempt_at,
         )
+    transaction.on_commit(partial(logger.error, message, *args, exc_info=error))
 
 
 def run_handler(publication: EventPublication) -> None:
