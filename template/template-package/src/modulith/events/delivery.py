@@ -68,44 +68,60 @@ def release(publication_ids: list[UUID]) -> None:
 
 
 def deliver_publications(publication_ids: list[str]) -> None:
-    """The worker's task: deliver these publications, together when every handler succeeds.
+    """The worker's task: deliver these publications, with others queued and due, up to
+    DELIVERIES_PER_TASK, together when every handler succeeds.
 
-    A task's publications are first delivered in one transaction: one query locks
-    them, their handlers run, one query marks them complete, one commit. Each
-    publication's own transaction, lock and update cost more than a short handler
+    The others are publications whose own task waits in the queue: a backlog of
+    one-publication tasks (queued as requests commit, while the worker was stopped)
+    drains in batches, and the tasks of publications delivered early find nothing to
+    do, for the cost of a transaction. The batch is delivered in one transaction: a
+    query or two lock it, its handlers run, one query marks it complete, one commit.
+    Each publication's own transaction, lock and update cost more than a short handler
     does, so this is what lets a backlog drain quickly. If any handler fails (or the
-    connection goes), that transaction rolls back whole, and the publications are
-    delivered again one by one, each in its own transaction, where a failure is
+    connection goes), that transaction rolls back whole, and the publications it took
+    are delivered again one by one, each in its own transaction, where a failure is
     recorded against its publication alone: a handler that succeeded before the
-    failure runs a second time, as a durable handler may (they are idempotent).
+    failure runs a second time, as a durable handler may (they are idempotent). A
+    batch of one runs its handler in a savepoint of that transaction instead.
     """
-    if len(publication_ids) > 1:
-        try:
-            deliver_together(publication_ids)
-        except Exception:
-            logger.info("Delivering %d publications one by one", len(publication_ids))
-            if not connection.in_atomic_block:
-                connection.close_if_unusable_or_obsolete()  # a lost one: a new one next
-        else:
-            return
-    for publication_id in publication_ids:
-        deliver(publication_id)
+    own = [UUID(pk) for pk in publication_ids]
+    taken: list[UUID] = []
+    try:
+        with transaction.atomic():
+            publications = take(own)
+            taken = [publication.pk for publication in publications]
+            if len(publications) == 1:
+                attempt_locked(publications[0])
+            else:
+                complete_together(publications)  # a failure rolls back the whole batch
+    except Exception:
+        logger.info("Delivering %d publications one by one", len(taken or own))
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()  # a lost one: a new one next
+        for publication_id in taken or own:
+            deliver(str(publication_id))
 
 
-def deliver_together(publication_ids: list[str]) -> None:
-    """Deliver these publications in one transaction; raise, rolled back, if any fails."""
+def take(publication_ids: list[UUID]) -> list[EventPublication]:
+    """These publications, locked, then others queued and due, up to DELIVERIES_PER_TASK."""
+    publications = list(deliverable_rows(publication_ids))
+    room = DELIVERIES_PER_TASK - len(publications)
+    if room > 0:
+        queued = due_rows().filter(enqueued_at__isnull=False).exclude(pk__in=publication_ids)
+        publications += queued[:room]
+    return publications
+
+
+def complete_together(publications: list[EventPublication]) -> None:
+    """Run these locked publications' handlers and mark them complete; raise if any fails."""
     now = timezone.now()
-    with transaction.atomic():
-        publications = list(deliverable_rows([UUID(pk) for pk in publication_ids]))
-        for publication in publications:
-            run_handler(publication)  # a failure rolls back the whole transaction
-        for publication in publications:
-            publication.attempts += 1
-            publication.enqueued_at = None
-            publication.completed_at = now
-        EventPublication.objects.bulk_update(
-            publications, ["attempts", "enqueued_at", "completed_at"]
-        )
+    for publication in publications:
+        run_handler(publication)
+    for publication in publications:
+        publication.attempts += 1
+        publication.enqueued_at = None
+        publication.completed_at = now
+    EventPublication.objects.bulk_update(publications, ["attempts", "enqueued_at", "completed_at"])
 
 
 def deliver(publication_id: str) -> None:
@@ -117,7 +133,10 @@ def deliver(publication_id: str) -> None:
     says what the log says and a handler that always loses its connection ends failed.
     """
     try:
-        attempt(publication_id)
+        with transaction.atomic():
+            publication = deliverable(publication_id)
+            if publication is not None:
+                attempt_locked(publication)
     except (OperationalError, InterfaceError) as error:
         connection.close()  # a new connection on the next query
         with transaction.atomic():
@@ -130,21 +149,18 @@ def deliver(publication_id: str) -> None:
             publication.save()
 
 
-def attempt(publication_id: str) -> None:
-    with transaction.atomic():
-        publication = deliverable(publication_id)
-        if publication is None:
-            return
-        publication.attempts += 1
-        publication.enqueued_at = None
-        try:
-            with transaction.atomic():  # a failing handler's writes roll back alone
-                run_handler(publication)
-        except Exception as error:
-            record_failure(publication, error)
-        else:
-            publication.completed_at = timezone.now()
-        publication.save()
+def attempt_locked(publication: EventPublication) -> None:
+    """Run a locked publication's handler, its writes in a savepoint; save the outcome."""
+    publication.attempts += 1
+    publication.enqueued_at = None
+    try:
+        with transaction.atomic():  # a failing handler's writes roll back alone
+            run_handler(publication)
+    except Exception as error:
+        record_failure(publication, error)
+    else:
+        publication.completed_at = timezone.now()
+    publication.save()
 
 
 def deliverable(publication_id: str) -> EventPublication | None:
@@ -160,10 +176,14 @@ def deliverable(publication_id: str) -> EventPublication | None:
 
 def deliverable_rows(publication_ids: list[UUID]) -> QuerySet[EventPublication]:
     """These publications, to be locked, that are pending, due, and not locked elsewhere."""
+    return due_rows().filter(pk__in=publication_ids)
+
+
+def due_rows() -> QuerySet[EventPublication]:
+    """Publications to be locked, pending, due, not locked elsewhere, longest due first."""
     due = timezone.now() + timedelta(seconds=CLOCK_SKEW_SECONDS)
     return (
         EventPublication.objects.select_for_update(skip_locked=True)
-        .filter(pk__in=publication_ids)
         .filter(pending(), next_attempt_at__lte=due)
         .order_by("next_attempt_at")
     )
