@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone
 from pytest_django import Settings
@@ -232,6 +232,26 @@ def test_an_unreachable_queue_fails_nothing_and_the_sweep_delivers_later(
     assert resubmit_due() == 120
     assert len(received) == 120
     assert {thing_id for _, thing_id in received} == set(range(120))
+
+
+def test_the_workers_start_fails_when_its_queue_cannot_be_reached() -> None:
+    """`resubmit_events --reclaim` (the worker's start) exits non-zero, nothing lost;
+    the periodic sweep carries on, by age alone."""
+    with mock.patch("modulith.events.delivery.enqueue", side_effect=ConnectionError("down")):
+        publish(ThingStored(thing_id=1))
+    unreadable = mock.patch("modulith.events.delivery.waiting", side_effect=TimeoutError("hung"))
+    unwritable = mock.patch("modulith.events.delivery.enqueue", side_effect=TimeoutError("hung"))
+
+    with unreadable, pytest.raises(CommandError, match="cannot be read: hung"):
+        call_command("resubmit_events", "--reclaim")
+    with unwritable, pytest.raises(CommandError, match="cannot be written"):
+        call_command("resubmit_events", "--reclaim")
+    with unreadable, unwritable:
+        assert resubmit_due() == 0
+
+    assert EventPublication.objects.get().enqueued_at is None, "left for the next sweep"
+    assert resubmit_due(reclaim=True) == 1
+    assert received == [("durable", 1)]
 
 
 def test_the_sweep_queues_each_due_publication_once(settings: Settings) -> None:

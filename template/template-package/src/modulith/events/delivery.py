@@ -256,7 +256,7 @@ def resubmit_due(*, reclaim: bool = False) -> int:
     (a broker that is not Redis), age alone decides, for `reclaim` too.
     """
     started = timezone.now()
-    waiting_ids = queued_publications() if reclaim else None
+    waiting_ids = queued_publications(reclaim=True) if reclaim else None
     lifetime = timedelta(seconds=settings.EVENTS_CLAIM_SECONDS)
     claims_before = started if waiting_ids is not None else started - lifetime
     queue_read = reclaim
@@ -275,17 +275,29 @@ def resubmit_due(*, reclaim: bool = False) -> int:
             if not hand_to_worker(task):
                 # The queue is down: the rest of the batch waits for the next sweep.
                 release(claimed[start + DELIVERIES_PER_TASK :])
+                if reclaim:
+                    raise QueueUnreachableError("the worker's queue cannot be written")
                 return queued
             queued += len(task)
         if len(batch) < settings.EVENTS_SWEEP_BATCH_SIZE:
             return queued
 
 
-def queued_publications() -> set[str] | None:
-    """The publications whose delivery waits in the worker's queue; None if unknown."""
+class QueueUnreachableError(RuntimeError):
+    """The worker's queue could not be read or written at the worker's start."""
+
+
+def queued_publications(*, reclaim: bool = False) -> set[str] | None:
+    """The publications whose delivery waits in the worker's queue; None if unknown.
+
+    At the worker's start (`reclaim`), a queue that cannot be read is an error: the
+    worker would have nothing to take its tasks from.
+    """
     try:
         tasks = waiting(deliver_publications)
-    except Exception:
+    except Exception as error:
+        if reclaim:
+            raise QueueUnreachableError(f"the worker's queue cannot be read: {error}") from error
         logger.exception("Could not read the worker's queue; claims expire by age alone")
         return None
     if tasks is None:
