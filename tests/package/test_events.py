@@ -359,6 +359,26 @@ def test_a_task_takes_along_publications_whose_tasks_wait_behind_it(
     assert set(EventPublication.objects.values_list("attempts", flat=True)) == {0, 1}
 
 
+def test_a_task_takes_others_along_only_for_so_long() -> None:
+    """Slow handlers: past TAKE_ALONG_SECONDS a task delivers its own publication only,
+    and leaves the others it locked to their own tasks."""
+    with mock.patch("modulith.events.delivery.enqueue"):
+        for thing_id in range(3):
+            publish(ThingStored(thing_id=thing_id))
+    first, *others = [
+        str(pk)
+        for pk in EventPublication.objects.order_by("next_attempt_at").values_list("pk", flat=True)
+    ]
+
+    with mock.patch("modulith.events.delivery.TAKE_ALONG_SECONDS", 0):
+        deliver_publications([first])
+    left = EventPublication.objects.filter(completed_at__isnull=True)
+
+    assert len(received) == 1
+    assert sorted(str(pk) for pk in left.values_list("pk", flat=True)) == sorted(others)
+    assert all(left.values_list("enqueued_at", flat=True)), "still claimed by their tasks"
+
+
 def test_a_failing_handler_in_a_task_fails_its_own_publication_only() -> None:
     with mock.patch("modulith.events.delivery.enqueue"):
         for thing_id in range(3):

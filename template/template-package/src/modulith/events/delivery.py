@@ -15,6 +15,7 @@ is committed or swept fails nothing: the row stays unclaimed for the next sweep.
 """
 
 import logging
+import time
 from datetime import datetime, timedelta
 from functools import partial
 from uuid import UUID
@@ -37,6 +38,8 @@ CLOCK_SKEW_SECONDS = 5
 # A backlog travels to the worker in tasks of this many publications: few enough
 # tasks that queueing costs little, enough of them to keep every worker process busy.
 DELIVERIES_PER_TASK = 50
+# A task takes along others' publications (see `deliver_publications`) for this long.
+TAKE_ALONG_SECONDS = 5
 
 
 def record(event: DomainEvent, subscription: Subscription, payload: dict[str, JSON]) -> None:
@@ -93,7 +96,7 @@ def deliver_publications(publication_ids: list[str]) -> None:
             if len(publications) == 1:
                 attempt_locked(publications[0])
             else:
-                complete_together(publications)  # a failure rolls back the whole batch
+                complete_together(publications, own)  # a failure rolls it all back
     except Exception:
         logger.info("Delivering %d publications one by one", len(taken or own))
         if not connection.in_atomic_block:
@@ -112,16 +115,25 @@ def take(publication_ids: list[UUID]) -> list[EventPublication]:
     return publications
 
 
-def complete_together(publications: list[EventPublication]) -> None:
-    """Run these locked publications' handlers and mark them complete; raise if any fails."""
+def complete_together(publications: list[EventPublication], own: list[UUID]) -> None:
+    """Run these locked publications' handlers and mark them complete; raise if any fails.
+
+    Others' handlers start only within TAKE_ALONG_SECONDS: slow handlers keep the task
+    short (under the worker's task timeout, quick to stop), the rest left to their tasks.
+    """
     now = timezone.now()
+    deadline = time.monotonic() + TAKE_ALONG_SECONDS
+    delivered = []
     for publication in publications:
+        if publication.pk not in own and time.monotonic() >= deadline:
+            continue  # its own task delivers it
         run_handler(publication)
-    for publication in publications:
+        delivered.append(publication)
+    for publication in delivered:
         publication.attempts += 1
         publication.enqueued_at = None
         publication.completed_at = now
-    EventPublication.objects.bulk_update(publications, ["attempts", "enqueued_at", "completed_at"])
+    EventPublication.objects.bulk_update(delivered, ["attempts", "enqueued_at", "completed_at"])
 
 
 def deliver(publication_id: str) -> None:
