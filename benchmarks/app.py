@@ -12,12 +12,15 @@ against a fresh database on 127.0.0.1:5432 (user postgres), and prints:
   this machine, sent in `--rounds` turns the endpoints take one after the other (so
   that other work on the machine weighs on all of them alike);
 - the time the default worker (django-q2, started with the compose file's command)
-  takes to deliver a backlog of `--publications` pending durable event publications.
+  takes to deliver a backlog of `--publications` pending durable event publications:
+  owed and not queued (as after an outage of the queue), or with `--queued` queued
+  one task each (as requests queue them while the worker is stopped).
 
 Every request goes to 127.0.0.1, and every loop is bounded by a count and a timeout.
 
     uv run python benchmarks/app.py [--requests 2000] [--clients 4] [--rounds 5]
-                                    [--rows 100000] [--publications 10000] [--project PATH]
+                                    [--rows 100000] [--publications 10000] [--queued]
+                                    [--project PATH]
 """
 
 import argparse
@@ -228,9 +231,17 @@ EventPublication.objects.bulk_create(
     ],
     batch_size=1000,
 )
-# As after an outage of the queue: every publication owed, none queued.
+# As after an outage of the queue: every publication owed, none queued. Or (--queued)
+# as requests queue them while the worker is stopped: one task each.
 EventPublication.objects.update(enqueued_at=None)
 OrmQ.objects.all().delete()
+if {queued}:
+    from django.utils import timezone
+    from modulith.events.delivery import hand_to_worker
+
+    EventPublication.objects.update(enqueued_at=timezone.now())
+    for pk in EventPublication.objects.order_by("published_at").values_list("pk", flat=True):
+        hand_to_worker([pk])
 print(Token.objects.create(user=User.objects.create_user("bench")).key)
 """
 
@@ -245,14 +256,23 @@ def bench_drain(project: Path, env: dict[str, str], url: str, count: int, log: P
             row = connection.execute(sql).fetchone()
             return int(row[0]) if row else 0
 
+    def queued() -> int:
+        with psycopg.connect(url) as connection:
+            row = connection.execute("SELECT count(*) FROM django_q_ormq").fetchone()
+            return int(row[0]) if row else 0
+
     assert pending() == count
+    tasks = queued()
     started = time.perf_counter()
     with running(command, project, env, log):
         wait_until(lambda: pending() == 0, f"delivering {count} publications",
                    DRAIN_TIMEOUT_SECONDS)  # fmt: skip
-    seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        wait_until(lambda: queued() == 0, "emptying the queue", DRAIN_TIMEOUT_SECONDS)
+        emptied = time.perf_counter() - started
     print(f"drained {count} pending publications with django-q2 in {seconds:.1f} s "
-          f"({count / seconds:.0f}/s, worker start-up included)")  # fmt: skip
+          f"({count / seconds:.0f}/s, worker start-up included); {tasks} tasks queued "
+          f"before, the queue empty after {emptied:.1f} s")  # fmt: skip
 
 
 def options(description: str, rows: int, rounds: int) -> argparse.ArgumentParser:
@@ -286,6 +306,8 @@ def main() -> None:
     parser = options(__doc__.splitlines()[0], rows=100_000, rounds=5)
     parser.add_argument("--requests", type=int, default=2000, help="per endpoint")
     parser.add_argument("--publications", type=int, default=10_000, help="backlog to drain")
+    queued_help = "the backlog queued one task per publication, as requests queue it"
+    parser.add_argument("--queued", action="store_true", help=queued_help)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch, database() as url:
@@ -294,6 +316,7 @@ def main() -> None:
         migrated_with_orders(project, env, args.rows)
         # A user's API token, and the backlog of publications, in one start of Django.
         setup = SETUP.replace("{count}", str(args.publications))
+        setup = setup.replace("{queued}", str(args.queued))
         token = manage(project, env, "shell", "-c", setup).split()[-1]
         bench_drain(project, env, url, args.publications, Path(scratch) / "worker.log")
         print(f"{args.rows} orders in the table, {args.requests} requests per endpoint from "

@@ -383,4 +383,61 @@ def test_a_delivery_whose_connection_is_killed_records_its_attempt(
     assert row[0][0] == 1
     assert "terminat" in str(row[0][1]).lower() or "connection" in str(row[0][1]).lower()
     assert row[0][2], "a retry is scheduled"
-    assert "(attempt 1)" in log, log[-3000:]
+    assert log.count("failed (attempt 1)") == 1, "logged once, as counted: " + log[-3000:]
+
+
+def test_the_worker_stops_well_within_its_grace_period_with_a_backlog(
+    project: WorkerProject,
+) -> None:
+    """SIGTERM, as `docker compose stop` sends it, mid-way through a backlog of deliveries
+    queued one task each: the worker finishes what it has taken and exits long before
+    compose's stop_grace_period ends in SIGKILL."""
+    compose = yaml.safe_load((project.root / "compose.yaml").read_text())
+    grace = compose["services"]["worker"]["stop_grace_period"]
+    project.shell(
+        "from apps.orders import services\n"
+        "for n in range(400): services.create_order(name=f'backlog {n}')"
+    )
+    project.start()
+    project.wait_for(
+        "the first deliveries",
+        lambda: bool(project.query("SELECT 1 FROM inventory_inventory LIMIT 1")),
+    )
+
+    started = time.monotonic()
+    code = project.stop()
+    stopped = time.monotonic() - started
+
+    assert grace == "30s"
+    assert code == 0, project.output()[-3000:]
+    assert stopped < 10, f"{stopped:.1f} s from SIGTERM to exit"
+
+
+@pytest.mark.parametrize("project", ["celery"], indirect=True)
+def test_a_hung_broker_holds_a_create_briefly_and_the_workers_start_fails(
+    project: WorkerProject,
+) -> None:
+    """A broker that accepts connections and never answers: the create is answered
+    within a bound, its publication kept for the sweep, and the worker's start command
+    exits non-zero within a bound (compose starts it again)."""
+    # Connections complete in the listen queue and are never answered.
+    with socket.create_server(("127.0.0.1", 0), backlog=64) as hung:
+        project.env["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{hung.getsockname()[1]}/0"
+        timed = (
+            "import time\nfrom apps.orders import services\nstarted = time.monotonic()\n"
+            "services.create_order(name='hung')\nprint(time.monotonic() - started)"
+        )
+        create_seconds = float(project.shell(timed).split()[-1])
+        started = time.monotonic()
+        start = subprocess.run(
+            project.command, cwd=project.root, env=project.env, capture_output=True,
+            text=True, timeout=120, check=False,
+        )  # fmt: skip
+        start_seconds = time.monotonic() - started
+
+    owed = project.query("SELECT completed_at, enqueued_at FROM modulith_events_eventpublication")
+    assert create_seconds < 15
+    assert owed == [(None, None)], "pending, and released for the sweep"
+    assert start.returncode != 0
+    assert "queue cannot be read" in start.stderr, start.stderr[-2000:]
+    assert start_seconds < 20

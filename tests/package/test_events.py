@@ -1,5 +1,6 @@
 """The event machinery, with events and subscribers that exist only in these tests."""
 
+import logging
 import os
 import subprocess
 import sys
@@ -10,12 +11,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from unittest import mock
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-from django.core.management import call_command
-from django.db import connection, connections, transaction
+from django.core.management import CommandError, call_command
+from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone
 from pytest_django import Settings
 
@@ -232,6 +234,26 @@ def test_an_unreachable_queue_fails_nothing_and_the_sweep_delivers_later(
     assert {thing_id for _, thing_id in received} == set(range(120))
 
 
+def test_the_workers_start_fails_when_its_queue_cannot_be_reached() -> None:
+    """`resubmit_events --reclaim` (the worker's start) exits non-zero, nothing lost;
+    the periodic sweep carries on, by age alone."""
+    with mock.patch("modulith.events.delivery.enqueue", side_effect=ConnectionError("down")):
+        publish(ThingStored(thing_id=1))
+    unreadable = mock.patch("modulith.events.delivery.waiting", side_effect=TimeoutError("hung"))
+    unwritable = mock.patch("modulith.events.delivery.enqueue", side_effect=TimeoutError("hung"))
+
+    with unreadable, pytest.raises(CommandError, match="cannot be read: hung"):
+        call_command("resubmit_events", "--reclaim")
+    with unwritable, pytest.raises(CommandError, match="cannot be written"):
+        call_command("resubmit_events", "--reclaim")
+    with unreadable, unwritable:
+        assert resubmit_due() == 0
+
+    assert EventPublication.objects.get().enqueued_at is None, "left for the next sweep"
+    assert resubmit_due(reclaim=True) == 1
+    assert received == [("durable", 1)]
+
+
 def test_the_sweep_queues_each_due_publication_once(settings: Settings) -> None:
     settings.EVENTS_SWEEP_BATCH_SIZE = 2
     with mock.patch("modulith.events.delivery.enqueue") as enqueue:
@@ -304,6 +326,57 @@ def test_a_task_delivers_its_publications_in_one_transaction(
     assert sorted(thing_id for _, thing_id in received) == list(range(50))
     assert set(EventPublication.objects.values_list("attempts", flat=True)) == {1}
     assert not EventPublication.objects.filter(completed_at__isnull=True).exists()
+
+
+def test_a_task_takes_along_publications_whose_tasks_wait_behind_it(
+    django_assert_max_num_queries: Any,
+) -> None:
+    """A backlog of one-publication tasks (queued as requests committed, while the worker
+    was stopped) drains in batches; the tasks behind find their publications delivered."""
+    with mock.patch("modulith.events.delivery.enqueue"):
+        for thing_id in range(120):
+            publish(ThingStored(thing_id=thing_id))
+    ids = [
+        str(pk)
+        for pk in EventPublication.objects.order_by("next_attempt_at").values_list("pk", flat=True)
+    ]
+    EventPublication.objects.filter(pk=ids[-1]).update(enqueued_at=None)  # the sweep's to queue
+    EventPublication.objects.filter(pk=ids[-2]).update(
+        next_attempt_at=timezone.now() + timedelta(hours=1)  # a retry, not due yet
+    )
+
+    delivered = []
+    for publication_id in ids[:4]:
+        # Lock its own, lock others, mark them complete: one transaction.
+        with django_assert_max_num_queries(5):
+            deliver_publications([publication_id])
+        delivered.append(len(received))
+
+    assert delivered == [50, 100, 118, 118]
+    assert set(
+        EventPublication.objects.filter(completed_at__isnull=True).values_list("pk", flat=True)
+    ) == {UUID(ids[-1]), UUID(ids[-2])}
+    assert set(EventPublication.objects.values_list("attempts", flat=True)) == {0, 1}
+
+
+def test_a_task_takes_others_along_only_for_so_long() -> None:
+    """Slow handlers: past TAKE_ALONG_SECONDS a task delivers its own publication only,
+    and leaves the others it locked to their own tasks."""
+    with mock.patch("modulith.events.delivery.enqueue"):
+        for thing_id in range(3):
+            publish(ThingStored(thing_id=thing_id))
+    first, *others = [
+        str(pk)
+        for pk in EventPublication.objects.order_by("next_attempt_at").values_list("pk", flat=True)
+    ]
+
+    with mock.patch("modulith.events.delivery.TAKE_ALONG_SECONDS", 0):
+        deliver_publications([first])
+    left = EventPublication.objects.filter(completed_at__isnull=True)
+
+    assert len(received) == 1
+    assert sorted(str(pk) for pk in left.values_list("pk", flat=True)) == sorted(others)
+    assert all(left.values_list("enqueued_at", flat=True)), "still claimed by their tasks"
 
 
 def test_a_failing_handler_in_a_task_fails_its_own_publication_only() -> None:
@@ -405,6 +478,72 @@ def test_a_task_whose_connection_is_lost_delivers_one_by_one_on_a_new_one() -> N
     assert sorted(thing_id for _, thing_id in received) == [0, 1, 2]
     assert set(EventPublication.objects.values_list("attempts", flat=True)) == {1}
     assert not EventPublication.objects.filter(completed_at__isnull=True).exists()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThingCut(DomainEvent):
+    thing_id: int
+
+
+@subscriber(ThingCut, durable=True)
+def lose_the_connection_and_fail(event: ThingCut) -> None:
+    """Fails by losing its connection: the failure's transaction goes with it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+
+def failure_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "failed (attempt" in r.getMessage()]
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="a terminated backend: see the last test")
+def test_a_failure_is_logged_once_as_counted_when_its_transaction_is_lost(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A failed attempt whose transaction the connection takes with it is counted, and
+    logged, once: on the new connection, not also before it was lost."""
+    with mock.patch("modulith.events.delivery.enqueue"):
+        publish(ThingCut(thing_id=1))
+    publication = EventPublication.objects.get()
+
+    with caplog.at_level(logging.INFO, logger="modulith.events.delivery"):
+        deliver_publications([str(publication.pk)])
+
+    publication.refresh_from_db()
+    assert publication.attempts == 1
+    assert len(failure_lines(caplog)) == 1, failure_lines(caplog)
+
+
+def test_a_failure_is_logged_only_once_its_attempt_is_committed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The save that counts a failed attempt is lost (the connection went at commit):
+    no line says that attempt until the attempt counted on a new connection is saved."""
+    failures_left["count"] = 5
+    with mock.patch("modulith.events.delivery.enqueue"):
+        publish(ThingStored(thing_id=9))
+    publication = EventPublication.objects.get()
+    save = EventPublication.save
+    lost = {"count": 1}
+
+    def save_once_lost(self: EventPublication, *args: Any, **kwargs: Any) -> None:
+        if lost["count"]:
+            lost["count"] -= 1
+            raise OperationalError("server closed the connection unexpectedly")
+        save(self, *args, **kwargs)
+
+    with (
+        caplog.at_level(logging.INFO, logger="modulith.events.delivery"),
+        mock.patch.object(EventPublication, "save", save_once_lost),
+    ):
+        deliver_publications([str(publication.pk)])
+
+    publication.refresh_from_db()
+    assert publication.attempts == 1
+    assert failure_lines(caplog) == [
+        f"Delivery {publication.pk} to {publication.subscriber} failed (attempt 1), "
+        f"retrying at {publication.next_attempt_at}"
+    ]
 
 
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="PostgreSQL's plans: see the next test")

@@ -15,7 +15,9 @@ is committed or swept fails nothing: the row stays unclaimed for the next sweep.
 """
 
 import logging
+import time
 from datetime import datetime, timedelta
+from functools import partial
 from uuid import UUID
 
 from django.conf import settings
@@ -36,6 +38,8 @@ CLOCK_SKEW_SECONDS = 5
 # A backlog travels to the worker in tasks of this many publications: few enough
 # tasks that queueing costs little, enough of them to keep every worker process busy.
 DELIVERIES_PER_TASK = 50
+# A task takes along others' publications (see `deliver_publications`) for this long.
+TAKE_ALONG_SECONDS = 5
 
 
 def record(event: DomainEvent, subscription: Subscription, payload: dict[str, JSON]) -> None:
@@ -67,44 +71,69 @@ def release(publication_ids: list[UUID]) -> None:
 
 
 def deliver_publications(publication_ids: list[str]) -> None:
-    """The worker's task: deliver these publications, together when every handler succeeds.
+    """The worker's task: deliver these publications, with others queued and due, up to
+    DELIVERIES_PER_TASK, together when every handler succeeds.
 
-    A task's publications are first delivered in one transaction: one query locks
-    them, their handlers run, one query marks them complete, one commit. Each
-    publication's own transaction, lock and update cost more than a short handler
+    The others are publications whose own task waits in the queue: a backlog of
+    one-publication tasks (queued as requests commit, while the worker was stopped)
+    drains in batches, and the tasks of publications delivered early find nothing to
+    do, for the cost of a transaction. The batch is delivered in one transaction: a
+    query or two lock it, its handlers run, one query marks it complete, one commit.
+    Each publication's own transaction, lock and update cost more than a short handler
     does, so this is what lets a backlog drain quickly. If any handler fails (or the
-    connection goes), that transaction rolls back whole, and the publications are
-    delivered again one by one, each in its own transaction, where a failure is
+    connection goes), that transaction rolls back whole, and the publications it took
+    are delivered again one by one, each in its own transaction, where a failure is
     recorded against its publication alone: a handler that succeeded before the
-    failure runs a second time, as a durable handler may (they are idempotent).
+    failure runs a second time, as a durable handler may (they are idempotent). A
+    batch of one runs its handler in a savepoint of that transaction instead.
     """
-    if len(publication_ids) > 1:
-        try:
-            deliver_together(publication_ids)
-        except Exception:
-            logger.info("Delivering %d publications one by one", len(publication_ids))
-            if not connection.in_atomic_block:
-                connection.close_if_unusable_or_obsolete()  # a lost one: a new one next
-        else:
-            return
-    for publication_id in publication_ids:
-        deliver(publication_id)
+    own = [UUID(pk) for pk in publication_ids]
+    taken: list[UUID] = []
+    try:
+        with transaction.atomic():
+            publications = take(own)
+            taken = [publication.pk for publication in publications]
+            if len(publications) == 1:
+                attempt_locked(publications[0])
+            else:
+                complete_together(publications, own)  # a failure rolls it all back
+    except Exception:
+        logger.info("Delivering %d publications one by one", len(taken or own))
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()  # a lost one: a new one next
+        for publication_id in taken or own:
+            deliver(str(publication_id))
 
 
-def deliver_together(publication_ids: list[str]) -> None:
-    """Deliver these publications in one transaction; raise, rolled back, if any fails."""
+def take(publication_ids: list[UUID]) -> list[EventPublication]:
+    """These publications, locked, then others queued and due, up to DELIVERIES_PER_TASK."""
+    publications = list(deliverable_rows(publication_ids))
+    room = DELIVERIES_PER_TASK - len(publications)
+    if room > 0:
+        queued = due_rows().filter(enqueued_at__isnull=False).exclude(pk__in=publication_ids)
+        publications += queued[:room]
+    return publications
+
+
+def complete_together(publications: list[EventPublication], own: list[UUID]) -> None:
+    """Run these locked publications' handlers and mark them complete; raise if any fails.
+
+    Others' handlers start only within TAKE_ALONG_SECONDS: slow handlers keep the task
+    short (under the worker's task timeout, quick to stop), the rest left to their tasks.
+    """
     now = timezone.now()
-    with transaction.atomic():
-        publications = list(deliverable_rows([UUID(pk) for pk in publication_ids]))
-        for publication in publications:
-            run_handler(publication)  # a failure rolls back the whole transaction
-        for publication in publications:
-            publication.attempts += 1
-            publication.enqueued_at = None
-            publication.completed_at = now
-        EventPublication.objects.bulk_update(
-            publications, ["attempts", "enqueued_at", "completed_at"]
-        )
+    deadline = time.monotonic() + TAKE_ALONG_SECONDS
+    delivered = []
+    for publication in publications:
+        if publication.pk not in own and time.monotonic() >= deadline:
+            continue  # its own task delivers it
+        run_handler(publication)
+        delivered.append(publication)
+    for publication in delivered:
+        publication.attempts += 1
+        publication.enqueued_at = None
+        publication.completed_at = now
+    EventPublication.objects.bulk_update(delivered, ["attempts", "enqueued_at", "completed_at"])
 
 
 def deliver(publication_id: str) -> None:
@@ -116,7 +145,10 @@ def deliver(publication_id: str) -> None:
     says what the log says and a handler that always loses its connection ends failed.
     """
     try:
-        attempt(publication_id)
+        with transaction.atomic():
+            publication = deliverable(publication_id)
+            if publication is not None:
+                attempt_locked(publication)
     except (OperationalError, InterfaceError) as error:
         connection.close()  # a new connection on the next query
         with transaction.atomic():
@@ -129,21 +161,18 @@ def deliver(publication_id: str) -> None:
             publication.save()
 
 
-def attempt(publication_id: str) -> None:
-    with transaction.atomic():
-        publication = deliverable(publication_id)
-        if publication is None:
-            return
-        publication.attempts += 1
-        publication.enqueued_at = None
-        try:
-            with transaction.atomic():  # a failing handler's writes roll back alone
-                run_handler(publication)
-        except Exception as error:
-            record_failure(publication, error)
-        else:
-            publication.completed_at = timezone.now()
-        publication.save()
+def attempt_locked(publication: EventPublication) -> None:
+    """Run a locked publication's handler, its writes in a savepoint; save the outcome."""
+    publication.attempts += 1
+    publication.enqueued_at = None
+    try:
+        with transaction.atomic():  # a failing handler's writes roll back alone
+            run_handler(publication)
+    except Exception as error:
+        record_failure(publication, error)
+    else:
+        publication.completed_at = timezone.now()
+    publication.save()
 
 
 def deliverable(publication_id: str) -> EventPublication | None:
@@ -159,35 +188,44 @@ def deliverable(publication_id: str) -> EventPublication | None:
 
 def deliverable_rows(publication_ids: list[UUID]) -> QuerySet[EventPublication]:
     """These publications, to be locked, that are pending, due, and not locked elsewhere."""
+    return due_rows().filter(pk__in=publication_ids)
+
+
+def due_rows() -> QuerySet[EventPublication]:
+    """Publications to be locked, pending, due, not locked elsewhere, longest due first."""
     due = timezone.now() + timedelta(seconds=CLOCK_SKEW_SECONDS)
     return (
         EventPublication.objects.select_for_update(skip_locked=True)
-        .filter(pk__in=publication_ids)
         .filter(pending(), next_attempt_at__lte=due)
         .order_by("next_attempt_at")
     )
 
 
 def record_failure(publication: EventPublication, error: Exception) -> None:
+    """Mark the attempt failed; its log line is written once the attempt is committed.
+
+    A transaction lost with its connection takes the attempt's count with it, and the
+    attempt is recorded again on a new connection: logged at once, it would be logged
+    twice, for one count.
+    """
     publication.last_error = f"{type(error).__name__}: {error}"
     if publication.attempts >= settings.EVENTS_MAX_ATTEMPTS:
         publication.failed_at = timezone.now()
-        logger.exception(
+        message = (
             "Delivery %s to %s failed for good after %d attempts "
-            "(list and retry with `manage.py failed_events`)",
-            publication.pk,
-            publication.subscriber,
-            publication.attempts,
+            "(list and retry with `manage.py failed_events`)"
         )
+        args: tuple[object, ...] = (publication.pk, publication.subscriber, publication.attempts)
     else:
         publication.next_attempt_at = timezone.now() + retry_delay(publication.attempts)
-        logger.exception(
-            "Delivery %s to %s failed (attempt %d), retrying at %s",
+        message = "Delivery %s to %s failed (attempt %d), retrying at %s"
+        args = (
             publication.pk,
             publication.subscriber,
             publication.attempts,
             publication.next_attempt_at,
         )
+    transaction.on_commit(partial(logger.error, message, *args, exc_info=error))
 
 
 def run_handler(publication: EventPublication) -> None:
@@ -230,7 +268,7 @@ def resubmit_due(*, reclaim: bool = False) -> int:
     (a broker that is not Redis), age alone decides, for `reclaim` too.
     """
     started = timezone.now()
-    waiting_ids = queued_publications() if reclaim else None
+    waiting_ids = queued_publications(reclaim=True) if reclaim else None
     lifetime = timedelta(seconds=settings.EVENTS_CLAIM_SECONDS)
     claims_before = started if waiting_ids is not None else started - lifetime
     queue_read = reclaim
@@ -249,17 +287,29 @@ def resubmit_due(*, reclaim: bool = False) -> int:
             if not hand_to_worker(task):
                 # The queue is down: the rest of the batch waits for the next sweep.
                 release(claimed[start + DELIVERIES_PER_TASK :])
+                if reclaim:
+                    raise QueueUnreachableError("the worker's queue cannot be written")
                 return queued
             queued += len(task)
         if len(batch) < settings.EVENTS_SWEEP_BATCH_SIZE:
             return queued
 
 
-def queued_publications() -> set[str] | None:
-    """The publications whose delivery waits in the worker's queue; None if unknown."""
+class QueueUnreachableError(RuntimeError):
+    """The worker's queue could not be read or written at the worker's start."""
+
+
+def queued_publications(*, reclaim: bool = False) -> set[str] | None:
+    """The publications whose delivery waits in the worker's queue; None if unknown.
+
+    At the worker's start (`reclaim`), a queue that cannot be read is an error: the
+    worker would have nothing to take its tasks from.
+    """
     try:
         tasks = waiting(deliver_publications)
-    except Exception:
+    except Exception as error:
+        if reclaim:
+            raise QueueUnreachableError(f"the worker's queue cannot be read: {error}") from error
         logger.exception("Could not read the worker's queue; claims expire by age alone")
         return None
     if tasks is None:

@@ -3,17 +3,18 @@ and delete completed publications older than EVENTS_KEEP_COMPLETED_DAYS.
 
 The worker runs it with `--reclaim` when it starts (compose.yaml): claims whose
 delivery no longer waits in the worker's queue (the previous worker died holding
-them) are queued again at once; deliveries still waiting are left to the queue. The
-worker's scheduler runs the same sweep every minute, which also retries failed
-handlers when due.
+them) are queued again at once; deliveries still waiting are left to the queue. If
+the queue cannot be reached then, it exits non-zero, so the worker does not start (and
+compose starts it again). The worker's scheduler runs the same sweep every minute,
+which also retries failed handlers when due.
 """
 
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from modulith.events.delivery import sweep
+from modulith.events.delivery import QueueUnreachableError, sweep
 
 
 class Command(BaseCommand):
@@ -27,5 +28,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        count = sweep(reclaim=options["reclaim"])
+        try:
+            count = sweep(reclaim=options["reclaim"])
+        except QueueUnreachableError as error:
+            raise CommandError(f"{error}; nothing was lost, start the worker again") from error
         self.stdout.write(f"Resubmitted {count} event publication(s).")
