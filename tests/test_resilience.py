@@ -205,19 +205,28 @@ def test_fifty_slow_clients_do_not_stop_the_app_serving_others(
             threading.Thread(target=kind, args=(app.port, stop_at, held), daemon=True)
             for kind in [slowloris] * 25 + [slow_body] * 25
         ]
-        for client in clients:
-            client.start()
-        time.sleep(4)  # every slow client has its connection and sends its first bytes
-        answered = []
-        for _ in range(20):
-            answered.append(timed_status(f"{app.base}/health/"))
-            answered.append(timed_status(f"{app.base}/api/orders/", token))
-            time.sleep(0.2)
-        for client in clients:
-            client.join(timeout=40)
+        answered = probed_while_held(app, token, clients)
 
     assert len(held) == 50
     assert sum(answered) / len(answered) >= 0.95, answered
+
+
+def probed_while_held(
+    app: App, token: dict[str, str], clients: list[threading.Thread]
+) -> list[Probe]:
+    """Start the slow clients, then probe `/health/` and the API 20 times each while
+    they hold their connections: whether each probe was answered in time."""
+    for client in clients:
+        client.start()
+    time.sleep(4)  # every slow client has its connection and sends its first bytes
+    answered = []
+    for _ in range(20):
+        answered.append(timed_status(f"{app.base}/health/"))
+        answered.append(timed_status(f"{app.base}/api/orders/", token))
+        time.sleep(0.2)
+    for client in clients:
+        client.join(timeout=40)
+    return answered
 
 
 def test_fifty_slow_bodies_of_a_logged_in_user_hold_no_database_connection(
@@ -240,16 +249,7 @@ def test_fifty_slow_bodies_of_a_logged_in_user_hold_no_database_connection(
             )
             for _ in range(50)
         ]
-        for client in clients:
-            client.start()
-        time.sleep(4)
-        answered = []
-        for _ in range(20):
-            answered.append(timed_status(f"{app.base}/health/"))
-            answered.append(timed_status(f"{app.base}/api/orders/", token))
-            time.sleep(0.2)
-        for client in clients:
-            client.join(timeout=40)
+        answered = probed_while_held(app, token, clients)
 
     assert len(held) == 50
     assert sum(answered) / len(answered) >= 0.95, answered

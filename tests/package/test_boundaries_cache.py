@@ -2,20 +2,14 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from modulith.boundaries import model, scan
 from tests.package.sample_project import SampleProject
-from tests.package.test_boundaries import assert_reported, check
+from tests.package.test_boundaries import assert_reported, check, project
 
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SampleProject:
-    project = SampleProject(tmp_path / "project")
-    monkeypatch.chdir(project.root)
-    return project
+__all__ = ["project"]  # the fixture, shared with the other boundary tests
 
 
 def test_an_unchanged_project_is_not_judged_again(

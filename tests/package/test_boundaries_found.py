@@ -1,18 +1,9 @@
 """Cases that checking a large real Django project (55 apps) exposed."""
 
-from pathlib import Path
-
-import pytest
-
 from tests.package.sample_project import SampleProject
-from tests.package.test_boundaries import assert_reported, check
+from tests.package.test_boundaries import assert_reported, check, project
 
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SampleProject:
-    project = SampleProject(tmp_path / "project")
-    monkeypatch.chdir(project.root)
-    return project
+__all__ = ["project"]  # the fixture, shared with the other boundary tests
 
 
 def test_a_model_base_reached_through_a_star_import_is_followed(project: SampleProject) -> None:
