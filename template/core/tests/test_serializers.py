@@ -7,6 +7,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -43,6 +44,33 @@ def test_rows_are_rendered_as_their_model_instances_are() -> None:
     assert rendered == as_models
     # Dates go to the renderer as they are (DATETIME_FORMAT = None, core/renderers.py).
     assert [row["last_login"] for row in rendered] == [None, MOMENTS[0]]
+
+
+@pytest.mark.django_db
+def test_a_page_of_rows_is_rendered_without_copying_the_fields_again() -> None:
+    User.objects.create(username="logged-in", last_login=MOMENTS[0])
+    rows = User.objects.values(*UserSerializer.Meta.fields)
+    first = UserSerializer(rows, many=True).data
+
+    # The columns and their renderings are known from the first page: later pages of
+    # rows whose values render as they are need no copy of the serializer's fields.
+    with mock.patch.object(StrictModelSerializer, "get_fields", side_effect=AssertionError):
+        again = UserSerializer(rows, many=True).data
+
+    assert again == first
+    assert list(again[0]) == list(UserSerializer.Meta.fields)
+
+
+@pytest.mark.django_db
+def test_a_page_follows_the_date_format_in_the_settings() -> None:
+    User.objects.create(username="logged-in", last_login=MOMENTS[0])
+    rows = User.objects.values(*UserSerializer.Meta.fields)
+    UserSerializer(rows, many=True).data  # noqa: B018  (a page rendered with the defaults)
+
+    with override_settings(REST_FRAMEWORK={"DATETIME_FORMAT": "iso-8601"}):
+        rendered = UserSerializer(rows, many=True).data
+
+    assert rendered[0]["last_login"] == "2026-01-02T03:04:05Z"
 
 
 def test_fields_are_built_once_per_class_and_copied_for_each_serializer() -> None:
