@@ -113,9 +113,11 @@ class RowListSerializer(serializers.ListSerializer):  # type: ignore[type-arg]
         columns = self.columns()
         if not columns or not all(map(isinstance, rows, repeat(dict))):
             return super().to_representation(rows)
-        rendered = [self.render(column, list(map(itemgetter(column.source), rows))) for column in columns]
+        rendered = [
+            self.render(column, list(map(itemgetter(column.source), rows))) for column in columns
+        ]
         names = [column.name for column in columns]
-        return list(map(dict, map(zip, repeat(names), zip(*rendered))))
+        return list(map(dict, map(zip, repeat(names), zip(*rendered, strict=True))))
 
     def columns(self) -> tuple[Column, ...]:
         """The columns to render, none if a field reads anything but one key of a row."""
@@ -124,7 +126,9 @@ class RowListSerializer(serializers.ListSerializer):  # type: ignore[type-arg]
         known = self._columns.get(key)
         if known is not None:
             return known
-        fields = [(name, field) for name, field in self.child.fields.items() if not field.write_only]
+        fields = [
+            (name, field) for name, field in self.child.fields.items() if not field.write_only
+        ]
         columns = (
             ()
             if any(len(field.source_attrs) != 1 for _, field in fields)
