@@ -10,7 +10,7 @@ PostgreSQL cannot store) and, unless blank is allowed, one visible character.
 import copy
 from datetime import datetime
 from itertools import repeat
-from operator import itemgetter
+from operator import is_, itemgetter
 from types import NoneType
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
@@ -113,10 +113,15 @@ class RowListSerializer(serializers.ListSerializer):  # type: ignore[type-arg]
         columns = self.columns()
         if not columns or not all(map(isinstance, rows, repeat(dict))):
             return super().to_representation(rows)
-        rendered = [
-            self.render(column, list(map(itemgetter(column.source), rows))) for column in columns
-        ]
         names = [column.name for column in columns]
+        read = [list(map(itemgetter(column.source), rows)) for column in columns]
+        rendered = list(map(self.render, columns, read))
+        if (
+            all(map(is_, rendered, read))
+            and names == [column.source for column in columns]
+            and all(map(names.__eq__, map(list, rows)))
+        ):
+            return list(map(dict, rows))  # each row as it is: its keys are the fields, in order
         return list(map(dict, map(zip, repeat(names), zip(*rendered, strict=True))))
 
     def columns(self) -> tuple[Column, ...]:

@@ -61,6 +61,20 @@ def test_a_page_of_rows_is_rendered_without_copying_the_fields_again() -> None:
     assert list(again[0]) == list(UserSerializer.Meta.fields)
 
 
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"date_joined": MOMENTS[1], "last_login": None, "username": "a", "id": 1},
+        {"id": 1, "username": "a", "last_login": None, "date_joined": MOMENTS[1], "extra": 5},
+    ],
+)
+def test_a_row_is_rendered_with_the_fields_only_and_in_their_order(row: dict[str, Any]) -> None:
+    rendered = UserSerializer([row], many=True).data
+
+    assert rendered == [{key: row[key] for key in UserSerializer.Meta.fields}]
+    assert list(rendered[0]) == list(UserSerializer.Meta.fields)
+
+
 @pytest.mark.django_db
 def test_a_page_follows_the_date_format_in_the_settings() -> None:
     User.objects.create(username="logged-in", last_login=MOMENTS[0])
