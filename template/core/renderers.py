@@ -11,11 +11,14 @@ rather than taken from drf-orjson-renderer, which writes null for any object it 
 not know instead of refusing it.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
 from rest_framework import renderers
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
 from rest_framework.utils.encoders import JSONEncoder
 
 OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
@@ -40,3 +43,31 @@ class JSONRenderer(renderers.JSONRenderer):
             if separator in written:
                 written = written.replace(separator, escaped)
         return written
+
+
+class ContentNegotiation(DefaultContentNegotiation):
+    """DRF's choice of renderer, with its answer to a client that accepts anything (no
+    Accept header, or `*/*`, and no `?format=`) given at once: the first renderer, with
+    its own media type. DRF finds the same by parsing and ranking the header against
+    each renderer's media type: about 3 % of the work of a list page's request.
+    """
+
+    def select_renderer(
+        self,
+        request: Request,
+        renderers: Iterable[BaseRenderer],
+        format_suffix: str | None = None,
+    ) -> tuple[BaseRenderer, str]:
+        renderers = list(renderers)
+        format_param = self.settings.URL_FORMAT_OVERRIDE
+        if (
+            renderers
+            and format_suffix is None
+            and request.META.get("HTTP_ACCEPT", "*/*") == "*/*"
+            and not (format_param and format_param in request.query_params)
+        ):
+            return renderers[0], renderers[0].media_type
+        chosen: tuple[BaseRenderer, str] = super().select_renderer(
+            request, renderers, format_suffix
+        )
+        return chosen

@@ -137,7 +137,9 @@ class RowListSerializer(serializers.ListSerializer):  # type: ignore[type-arg]
         columns = (
             ()
             if any(len(field.source_attrs) != 1 for _, field in fields)
-            else tuple(Column(name, field.source, unchanged_type(field)) for name, field in fields)
+            else tuple(
+                Column(name, field.source_attrs[0], unchanged_type(field)) for name, field in fields
+            )
         )
         if child.get_fields is StrictModelSerializer.get_fields:  # the same for every serializer
             self._columns[key] = columns

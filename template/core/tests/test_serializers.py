@@ -69,7 +69,8 @@ def test_a_page_of_rows_is_rendered_without_copying_the_fields_again() -> None:
     ],
 )
 def test_a_row_is_rendered_with_the_fields_only_and_in_their_order(row: dict[str, Any]) -> None:
-    rendered = UserSerializer([row], many=True).data
+    rows: Any = [row]
+    rendered: Any = UserSerializer(rows, many=True).data
 
     assert rendered == [{key: row[key] for key in UserSerializer.Meta.fields}]
     assert list(rendered[0]) == list(UserSerializer.Meta.fields)
