@@ -376,6 +376,29 @@ def test_query_lookups_in_expressions_shortcuts_and_literal_keywords_are_read(
     assert_reported(report, "apps/billing/charges.py:9", "model-relations", "inventory.Item")
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Charge.objects.annotate(label=Value('shipment__item__name'))",
+        "Charge.objects.filter(shipment__note=Value('shipment__item__name'))",
+        "Charge.objects.annotate(label=models.Value('shipment__item__name'))",
+    ],
+)
+def test_a_string_passed_as_a_value_is_no_lookup(project: SampleProject, query: str) -> None:
+    project.declare("orders", "model_relations_to", "inventory")
+    project.write("apps/orders/shipments.py", SHIPMENT)
+    project.write(
+        "apps/billing/charges.py",
+        "from django.db import models\n"
+        "from django.db.models import Value\n\n"
+        "class Charge(models.Model):\n"
+        "    shipment = models.ForeignKey('orders.Shipment', on_delete=models.CASCADE)\n\n"
+        f"def rows():\n    return {query}\n",
+    )
+
+    assert check(project, "--no-cache") == (0, ANY_REPORT)
+
+
 def test_a_subquery_is_read_against_its_own_model(project: SampleProject) -> None:
     project.declare("orders", "model_relations_to", "inventory")
     project.write("apps/orders/shipments.py", SHIPMENT)
