@@ -124,10 +124,13 @@ def test_sql_parameter_values_are_not_read_as_sql(project: SampleProject) -> Non
         "apps/billing/notes.py",
         "from django.db import connection\n\ndef note():\n"
         "    with connection.cursor() as cursor:\n"
-        "        cursor.execute(\n            'UPDATE billing_invoice SET note = %s WHERE id = %s',\n"
+        "        cursor.execute(\n"
+        "            'UPDATE billing_invoice SET note = %s WHERE id = %s',\n"
         "            ['moved from inventory_item', 1],\n        )\n"
         "        cursor.execute('SELECT 1', params=['inventory_item'])\n"
-        "        cursor.executemany('UPDATE billing_invoice SET note = %s', [('inventory_item',)])\n",
+        "        cursor.executemany(\n"
+        "            'UPDATE billing_invoice SET note = %s', [('inventory_item',)]\n"
+        "        )\n",
     )
 
     assert check(project, "--no-cache") == (0, ANY_REPORT)
@@ -530,9 +533,11 @@ def test_modules_and_tasks_named_by_string_to_django_and_the_worker_are_read(
         ("\nfrom apps.billing.constants import STOCK_MODEL\n\n\n"
          "class StockLink(models.Model):\n"
          "    item = models.ForeignKey(STOCK_MODEL, on_delete=models.CASCADE)\n", 6),
-        ("\nfrom django.db.models.signals import post_save\nfrom django.dispatch import receiver\n\n"
+        ("\nfrom django.db.models.signals import post_save\n"
+         "from django.dispatch import receiver\n\n"
          "from apps.billing.constants import STOCK_MODEL\n\n\n"
-         "@receiver(post_save, sender=STOCK_MODEL)\ndef on_stock(sender, **kwargs):\n    pass\n", 8),
+         "@receiver(post_save, sender=STOCK_MODEL)\n"
+         "def on_stock(sender, **kwargs):\n    pass\n", 8),
     ],
 )  # fmt: skip
 def test_a_model_named_through_an_imported_string_constant_is_followed(
