@@ -54,7 +54,7 @@ DEVICE_COOKIE = "login_device"
 _DEVICE_SALT = "core.auth"
 
 
-class LockoutBackend(AxesStandaloneBackend):  # type: ignore[misc]  (axes has no types)
+class LockoutBackend(AxesStandaloneBackend):  # type: ignore[misc]
     """django-axes's lockout, then the account's own limit for clients that are not its
     devices."""
 
@@ -103,7 +103,8 @@ class BoundedModelBackend(ModelBackend):
             )
         elif request is not None:
             # On Django's request under DRF's, which DeviceCookieMiddleware sees.
-            getattr(request, "_request", request).login_device = user.get_username()
+            django_request: HttpRequest = getattr(request, "_request", request)
+            django_request.login_device = user.get_username()  # type: ignore[attr-defined]
         return user
 
 

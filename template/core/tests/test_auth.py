@@ -129,13 +129,14 @@ def test_the_owners_device_logs_in_from_elsewhere_while_the_account_is_locked(
     user: User, settings: Settings, way: str
 ) -> None:
     settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 3
+    settings.SESSION_COOKIE_SECURE = True  # as in production
     owner = owners_device(user, way)
     guess_from_many_addresses(user.username, 3)
 
     assert token_status(Client(), user.username, PASSWORD, "192.0.2.77") == 429
     assert token_status(owner, user.username, PASSWORD, "192.0.2.77") == 200
     cookie = owner.cookies[DEVICE_COOKIE]
-    assert (cookie["httponly"], cookie["samesite"]) == (True, "Lax")
+    assert (cookie["httponly"], cookie["secure"], cookie["samesite"]) == (True, True, "Lax")
     assert cookie["max-age"] == settings.LOGIN_DEVICE_COOKIE_AGE
 
 
@@ -152,7 +153,8 @@ def forged_cookie(user: User) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("kind", ["unsigned", "tampered", "another key", "another salt", "another account"]
+@pytest.mark.parametrize(
+    "kind", ["unsigned", "tampered", "another key", "another salt", "another account"]
 )
 def test_a_forged_device_cookie_is_not_trusted(user: User, settings: Settings, kind: str) -> None:
     settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 3
