@@ -56,13 +56,14 @@ class ObtainTokenView(ObtainAuthToken):
         try:
             return super().post(request, *args, **kwargs)
         except ValidationError:
-            # django-axes marks the request it refused (AxesStandaloneBackend).
+            # django-axes marks the request it refused (core.auth.LockoutBackend).
             if getattr(request, "axes_locked_out", False):
                 security_log.warning(
                     "login_locked_out",
                     extra={
                         "path": request.path,
                         "client_ip": client_ip(request._request),
+                        "limit": getattr(request, "login_limit", "address"),
                         "username": request.data.get("username")
                         if isinstance(request.data, dict)
                         else None,
