@@ -1,6 +1,5 @@
 """The API's own endpoints, beside the domains' APIs."""
 
-import logging
 import threading
 from typing import Any
 
@@ -12,10 +11,6 @@ from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
-
-from core.auth import client_ip
-
-security_log = logging.getLogger("security")
 
 
 class SchemaView(SpectacularAPIView):
@@ -56,18 +51,7 @@ class ObtainTokenView(ObtainAuthToken):
         try:
             return super().post(request, *args, **kwargs)
         except ValidationError:
-            # django-axes marks the request it refused (core.auth.LockoutBackend).
+            # django-axes marks the request it refused, and core.auth logs it.
             if getattr(request, "axes_locked_out", False):
-                security_log.warning(
-                    "login_locked_out",
-                    extra={
-                        "path": request.path,
-                        "client_ip": client_ip(request._request),
-                        "limit": getattr(request, "login_limit", "address"),
-                        "username": request.data.get("username")
-                        if isinstance(request.data, dict)
-                        else None,
-                    },
-                )
                 raise Throttled(detail="Too many failed logins; try again later.") from None
             raise

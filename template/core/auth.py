@@ -37,9 +37,11 @@ from axes.backends import AxesStandaloneBackend
 from axes.exceptions import AxesBackendPermissionDenied
 from axes.helpers import toggleable
 from axes.models import AccessAttempt
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Sum
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
@@ -72,10 +74,27 @@ class LockoutBackend(AxesStandaloneBackend):  # type: ignore[misc]
                 username=username, attempt_time__gte=get_cool_off_threshold(request)
             ).aggregate(count=Sum("failures_since_start"))["count"]
             if (failures or 0) >= settings.LOGIN_ACCOUNT_FAILURE_LIMIT:
-                # Read by AxesMiddleware (the admin's 429) and core.api.
+                # Read by AxesMiddleware (the admin's 429), core.api and log_locked_out.
                 request.axes_locked_out = True  # type: ignore[attr-defined]
                 request.login_limit = "account"  # type: ignore[attr-defined]
                 raise AxesBackendPermissionDenied("Too many failed logins on the account")
+
+
+@receiver(user_locked_out)
+def log_locked_out(
+    sender: object, request: HttpRequest, username: str | None, **kwargs: object
+) -> None:
+    """One line per login refused by a limit, and at the failure that reaches one: at
+    the admin and the API alike (django-axes sends the signal for both)."""
+    security_log.warning(
+        "login_locked_out",
+        extra={
+            "path": request.path,
+            "client_ip": client_ip(request),
+            "username": username,
+            "limit": getattr(request, "login_limit", "address"),
+        },
+    )
 
 
 class BoundedModelBackend(ModelBackend):

@@ -60,6 +60,20 @@ def test_a_lockout_is_logged_with_the_account_and_the_address(
     assert [(r.username, r.client_ip) for r in locked] == [(user.username, "203.0.113.1")]  # type: ignore[attr-defined]
 
 
+def test_the_admin_logs_its_lockouts_as_the_api_does(
+    user: User, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.AXES_FAILURE_LIMIT = 1
+    admin = Client(REMOTE_ADDR="203.0.113.7")
+    for _ in range(2):  # the failure that reaches the limit, then a refused login
+        admin.post(reverse("admin:login"), {"username": user.username, "password": "wrong"})
+
+    locked = [record for record in caplog.records if record.getMessage() == "login_locked_out"]
+    assert [(r.username, r.client_ip, r.limit) for r in locked] == [  # type: ignore[attr-defined]
+        (user.username, "203.0.113.7", "address")
+    ] * 2
+
+
 def test_a_locked_out_address_does_not_lock_the_account_out_elsewhere(
     user: User, settings: Settings
 ) -> None:
