@@ -77,6 +77,10 @@ class LockoutBackend(AxesStandaloneBackend):  # type: ignore[misc]
                 # Read by AxesMiddleware (the admin's 429), core.api and log_locked_out.
                 request.axes_locked_out = True  # type: ignore[attr-defined]
                 request.login_limit = "account"  # type: ignore[attr-defined]
+                ip_address = client_ip(request)
+                user_locked_out.send(
+                    "axes", request=request, username=username, ip_address=ip_address
+                )
                 raise AxesBackendPermissionDenied("Too many failed logins on the account")
 
 
@@ -85,7 +89,8 @@ def log_locked_out(
     sender: object, request: HttpRequest, username: str | None, **kwargs: object
 ) -> None:
     """One line per login refused by a limit, and at the failure that reaches one: at
-    the admin and the API alike (django-axes sends the signal for both)."""
+    the admin and the API alike (django-axes sends the signal for both, LockoutBackend
+    for the account's limit)."""
     security_log.warning(
         "login_locked_out",
         extra={
