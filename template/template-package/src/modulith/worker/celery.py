@@ -38,7 +38,9 @@ def bound_the_pool_exit_wait(**_: object) -> None:
     that it took it, makes the worker drop the task from those it waits for (the
     broker hands it out again); the process still runs it, then waits for the worker
     to read its result, which the worker, waiting for the process to exit, never does:
-    billiard's 30 s, compose's whole grace period. Set before the pool processes fork.
+    billiard's 30 s, compose's whole grace period. Ending the wait early loses nothing:
+    the worker reads an exited process's results from its pipe. Set before the pool
+    processes fork.
     """
     pool.GUARANTEE_MESSAGE_CONSUMPTION_RETRY_LIMIT = round(
         POOL_EXIT_WAIT_SECONDS / pool.GUARANTEE_MESSAGE_CONSUMPTION_RETRY_INTERVAL
