@@ -13,12 +13,17 @@ DJANGO_LOGIN_FAILURE_LIMIT failures:
 - per account from an address (`username` + `ip_address`): the same account's owner,
   from another address, still logs in with the right password.
 
+An account is named as the login names it (username, or e-mail address where
+allauth's login is on), in one case and without surrounding spaces (`login_name`), so
+variants of a name share its counts. A successful login clears that account's
+failures from its address only: one's own logins do not clear guesses at others.
+
 Guesses at one account from many addresses stop after
 DJANGO_LOGIN_ACCOUNT_FAILURE_LIMIT failures on it from anywhere, for every client but
 the account's own devices (OWASP's device cookies): a password login gives the client
-a signed cookie naming the account, and a client presenting it is held to the two
-limits above only. An attack on an account does not lock its owner's browsers and
-programs out.
+a signed cookie naming the account and its password (a new password revokes it), and a
+client presenting it is held to the two limits above only. An attack on an account
+does not lock its owner's browsers and programs out.
 
 The password hasher is slow on purpose (about a third of a second of CPU). Clients
 with many addresses stay under every per-address limit, so each process also runs at
@@ -69,18 +74,17 @@ class LockoutBackend(AxesStandaloneBackend):  # type: ignore[misc]
         **kwargs: Any,
     ) -> None:
         super().authenticate(request, username, password, **kwargs)
-        if username and not is_device_of(request, username):
+        name = login_name(request, {"username": username, **kwargs})
+        if name and not is_device_of(request, name):
             failures = AccessAttempt.objects.filter(
-                username=username, attempt_time__gte=get_cool_off_threshold(request)
+                username=name, attempt_time__gte=get_cool_off_threshold(request)
             ).aggregate(count=Sum("failures_since_start"))["count"]
             if (failures or 0) >= settings.LOGIN_ACCOUNT_FAILURE_LIMIT:
                 # Read by AxesMiddleware (the admin's 429), core.api and log_locked_out.
                 request.axes_locked_out = True  # type: ignore[attr-defined]
                 request.login_limit = "account"  # type: ignore[attr-defined]
                 ip_address = client_ip(request)
-                user_locked_out.send(
-                    "axes", request=request, username=username, ip_address=ip_address
-                )
+                user_locked_out.send("axes", request=request, username=name, ip_address=ip_address)
                 raise AxesBackendPermissionDenied("Too many failed logins on the account")
 
 
@@ -90,7 +94,10 @@ def log_locked_out(
 ) -> None:
     """One line per login refused by a limit, and at the failure that reaches one: at
     the admin and the API alike (django-axes sends the signal for both, LockoutBackend
-    for the account's limit)."""
+    for the account's limit), once per request."""
+    if getattr(request, "lockout_logged", False):
+        return
+    request.lockout_logged = True  # type: ignore[attr-defined]
     security_log.warning(
         "login_locked_out",
         extra={
@@ -103,7 +110,10 @@ def log_locked_out(
 
 
 class BoundedModelBackend(ModelBackend):
-    """Django's username and password check, a bounded number at a time per process."""
+    """Django's username and password check, a bounded number at a time per process.
+
+    A backend that checks passwords another way (allauth's, by e-mail address) comes
+    first in its subclasses' bases and gets the same bound."""
 
     def authenticate(
         self,
@@ -112,32 +122,52 @@ class BoundedModelBackend(ModelBackend):
         password: str | None = None,
         **kwargs: Any,
     ) -> User | None:
+        name = login_name(request, {"username": username, **kwargs})
         if not _hashing.acquire(timeout=settings.LOGIN_WAIT_SECONDS):
-            security_log.warning(
-                "login_busy", extra={"client_ip": client_ip(request), "username": username}
-            )
+            security_log.warning("login_busy", extra={"client_ip": client_ip(request), "username": name})
             raise Throttled(wait=1, detail="Too many logins at once; retry in a moment.")
         try:
-            user = super().authenticate(request, username, password, **kwargs)
+            user = super().authenticate(request, username=username, password=password, **kwargs)
         finally:
             _hashing.release()
         if user is None:
             security_log.warning(
-                "login_failed", extra={"client_ip": client_ip(request), "username": username}
+                "login_failed", extra={"client_ip": client_ip(request), "username": name}
             )
         elif request is not None:
+            AccessAttempt.objects.filter(username=name, ip_address=client_ip(request)).delete()
             # On Django's request under DRF's, which DeviceCookieMiddleware sees.
             django_request: HttpRequest = getattr(request, "_request", request)
-            django_request.login_device = user.get_username()  # type: ignore[attr-defined]
+            django_request.login_device = device_of(user)  # type: ignore[attr-defined]
         return user
 
 
-def is_device_of(request: HttpRequest, username: str) -> bool:
-    """Whether the client holds the device cookie of a password login to `username`."""
-    account = request.get_signed_cookie(
+def login_name(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str | None:
+    """The account a login names, as the limits count it: its username or e-mail
+    address, in one case and without surrounding spaces (AXES_USERNAME_CALLABLE)."""
+    if credentials is None:  # django-axes asking of a request: the admin's form
+        credentials = getattr(request, "POST", None) or {}
+    name = credentials.get("username") or credentials.get("email")
+    return name.strip().casefold() or None if isinstance(name, str) else None
+
+
+def device_of(user: User) -> str:
+    """The device cookie's value for a login to `user`: its id and a digest of its
+    password, so that a new password revokes every device cookie."""
+    return f"{user.pk}:{user.get_session_auth_hash()}"
+
+
+def is_device_of(request: HttpRequest, name: str) -> bool:
+    """Whether the client holds the device cookie of a password login to the account
+    `name` (login_name's), with the password it has now."""
+    value = request.COOKIES.get(DEVICE_COOKIE) and request.get_signed_cookie(
         DEVICE_COOKIE, default=None, salt=_DEVICE_SALT, max_age=settings.LOGIN_DEVICE_COOKIE_AGE
     )
-    return account == username
+    pk, _, _ = (value or "").partition(":")
+    user = User.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
+    if user is None or value != device_of(user):
+        return False
+    return name in {login_name(None, {"username": user.get_username()}), user.email.casefold()}
 
 
 class DeviceCookieMiddleware:
