@@ -3,6 +3,7 @@
 from unittest import mock
 
 import pytest
+from axes.models import AccessAttempt
 from django.core import signing
 from django.test import Client
 from django.urls import reverse
@@ -117,7 +118,7 @@ def test_guesses_at_one_account_from_many_addresses_stop_at_the_account_limit(
     assert check.call_count == 4, "a refused guess is not hashed"
     assert log_in_for_a_token(user.username, PASSWORD, "192.0.2.50") == 429, "a new client"
     locked = [record for record in caplog.records if record.getMessage() == "login_locked_out"]
-    assert {r.limit for r in locked} == {"account"}  # type: ignore[attr-defined]
+    assert [r.limit for r in locked] == ["account"] * 3, "one line per refused login"  # type: ignore[attr-defined]
 
 
 def owners_device(user: User, way: str) -> Client:
@@ -199,3 +200,58 @@ def test_anonymous_clients_are_throttled() -> None:
         statuses = [client.post(url, {}, format="json").status_code for _ in range(3)]
 
     assert statuses == [400, 400, 429]
+
+
+def test_a_new_password_revokes_the_device_cookie(user: User, settings: Settings) -> None:
+    settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 3
+    owner = owners_device(user, "token")
+    user.set_password("a-new-password-1")
+    user.save()
+    guess_from_many_addresses(user.username, 3)
+
+    assert token_status(owner, user.username, "a-new-password-1", "192.0.2.77") == 429
+
+
+def test_variants_of_a_name_share_its_counts(user: User, settings: Settings) -> None:
+    settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 3
+    variants = [user.username.upper(), user.username.title(), user.username]
+    for n, name in enumerate(variants):
+        log_in_for_a_token(name, "wrong", f"198.51.100.{n}")
+
+    assert log_in_for_a_token(user.username, PASSWORD, "192.0.2.50") == 429
+
+
+def test_a_login_clears_its_own_failures_not_the_addresss_guesses_at_others(
+    user: User, settings: Settings
+) -> None:
+    settings.AXES_FAILURE_LIMIT = 3
+    User.objects.create_user(username="mallory", password=PASSWORD)
+    steps = [(user.username, "wrong"), (user.username, "wrong"), ("mallory", PASSWORD)]
+    statuses = [log_in_for_a_token(name, password) for name, password in steps]
+    statuses.append(log_in_for_a_token(user.username, "wrong"))
+
+    assert statuses == [400, 400, 200, 429], "mallory's login leaves the guesses counted"
+
+
+def test_a_token_login_clears_the_accounts_own_failures(user: User, settings: Settings) -> None:
+    settings.AXES_FAILURE_LIMIT = 3
+    passwords = ["typo", "typo", PASSWORD, "typo", "typo"]
+
+    assert [log_in_for_a_token(user.username, p) for p in passwords] == [400, 400, 200, 400, 400]
+
+
+def test_a_name_longer_than_any_account_is_refused_before_the_limits() -> None:
+    assert log_in_for_a_token("x" * 300, "wrong") == 400
+    assert not AccessAttempt.objects.exists()
+
+
+def test_a_locked_out_client_is_told_when_to_retry(user: User, settings: Settings) -> None:
+    settings.AXES_FAILURE_LIMIT = 1
+    log_in_for_a_token(user.username, "wrong")
+
+    answer = APIClient(REMOTE_ADDR="203.0.113.1").post(
+        reverse("api-token"), {"username": user.username, "password": PASSWORD}, format="json"
+    )
+
+    assert answer.status_code == 429
+    assert int(answer["Retry-After"]) == settings.AXES_COOLOFF_TIME.total_seconds()
