@@ -59,5 +59,7 @@ class ObtainTokenView(ObtainAuthToken):
             # django-axes marks the request it refused, and core.auth logs it.
             if getattr(request, "axes_locked_out", False):
                 window = settings.AXES_COOLOFF_TIME.total_seconds()
-                raise Throttled(wait=window, detail="Too many failed logins; try again later.") from None
+                raise Throttled(
+                    wait=window, detail="Too many failed logins; try again later."
+                ) from None
             raise

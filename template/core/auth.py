@@ -124,7 +124,9 @@ class BoundedModelBackend(ModelBackend):
     ) -> User | None:
         name = login_name(request, {"username": username, **kwargs})
         if not _hashing.acquire(timeout=settings.LOGIN_WAIT_SECONDS):
-            security_log.warning("login_busy", extra={"client_ip": client_ip(request), "username": name})
+            security_log.warning(
+                "login_busy", extra={"client_ip": client_ip(request), "username": name}
+            )
             raise Throttled(wait=1, detail="Too many logins at once; retry in a moment.")
         try:
             user = super().authenticate(request, username=username, password=password, **kwargs)

@@ -13,7 +13,11 @@ from pytest_django import Settings
     ],
 )
 def test_a_trusted_proxy_must_be_counted(
-    monkeypatch: pytest.MonkeyPatch, settings: Settings, proxies: str, num_proxies: int, warned: bool
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
+    proxies: str,
+    num_proxies: int,
+    warned: bool,
 ) -> None:
     monkeypatch.setenv("FORWARDED_ALLOW_IPS", proxies)
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": num_proxies}
