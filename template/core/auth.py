@@ -94,19 +94,20 @@ def log_locked_out(
 ) -> None:
     """One line per login refused by a limit, and at the failure that reaches one: at
     the admin and the API alike (django-axes sends the signal for both, LockoutBackend
-    for the account's limit), once per request."""
-    if getattr(request, "lockout_logged", False):
+    for the account's limit)."""
+    limit = getattr(request, "login_limit", "address")
+    log_once(request, "login_locked_out", username, path=request.path, limit=limit)
+
+
+def log_once(request: HttpRequest | None, event: str, username: str | None, **extra: Any) -> None:
+    """Log a security event by name, once per request however many backends see it."""
+    logged: set[str] = getattr(request, "security_events", set())
+    if event in logged:
         return
-    request.lockout_logged = True  # type: ignore[attr-defined]
-    security_log.warning(
-        "login_locked_out",
-        extra={
-            "path": request.path,
-            "client_ip": client_ip(request),
-            "username": username,
-            "limit": getattr(request, "login_limit", "address"),
-        },
-    )
+    if request is not None:
+        request.security_events = logged | {event}  # type: ignore[attr-defined]
+    extra.update(client_ip=client_ip(request), username=username)
+    security_log.warning(event, extra=extra)
 
 
 class BoundedModelBackend(ModelBackend):
@@ -122,26 +123,29 @@ class BoundedModelBackend(ModelBackend):
         password: str | None = None,
         **kwargs: Any,
     ) -> User | None:
+        if self.has_nothing_to_check(username, kwargs):
+            return None
         name = login_name(request, {"username": username, **kwargs})
         if not _hashing.acquire(timeout=settings.LOGIN_WAIT_SECONDS):
-            security_log.warning(
-                "login_busy", extra={"client_ip": client_ip(request), "username": name}
-            )
+            log_once(request, "login_busy", name)
             raise Throttled(wait=1, detail="Too many logins at once; retry in a moment.")
         try:
             user = super().authenticate(request, username=username, password=password, **kwargs)
         finally:
             _hashing.release()
         if user is None:
-            security_log.warning(
-                "login_failed", extra={"client_ip": client_ip(request), "username": name}
-            )
+            log_once(request, "login_failed", name)
         elif request is not None:
             AccessAttempt.objects.filter(username=name, ip_address=client_ip(request)).delete()
             # On Django's request under DRF's, which DeviceCookieMiddleware sees.
             django_request: HttpRequest = getattr(request, "_request", request)
             django_request.login_device = device_of(user)  # type: ignore[attr-defined]
         return user
+
+    def has_nothing_to_check(self, username: str | None, credentials: dict[str, Any]) -> bool:
+        """Whether these credentials name no account this backend checks: Django's
+        check needs a username."""
+        return username is None and credentials.get(User.USERNAME_FIELD) is None
 
 
 def login_name(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str | None:
