@@ -561,7 +561,7 @@ def test_client_errors_are_answered_as_client_errors(
     assert answers == {
         "deep json, api": 400,
         "deep json, token": 400,
-        "tampered cursor": 404,
+        "tampered cursor": 400,
         "tampered cursor b64": 400,
         "deep json, no credentials": 400,
         "50 MB body": 413,

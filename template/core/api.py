@@ -1,21 +1,18 @@
 """The API's own endpoints, beside the domains' APIs."""
 
-import logging
 import threading
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
-
-from core.auth import client_ip
-
-security_log = logging.getLogger("security")
 
 
 class SchemaView(SpectacularAPIView):
@@ -37,6 +34,9 @@ class TokenRequestSerializer(AuthTokenSerializer):
     default_error_messages = {  # noqa: RUF012  (DRF merges these along the class tree)
         "authorization": "Unable to log in with provided credentials.",
     }
+    # No account's name is longer (e-mail addresses: 254): a longer one is refused
+    # before it reaches the login limits' table.
+    username = serializers.CharField(label="Username", write_only=True, max_length=254)
 
 
 class ObtainTokenView(ObtainAuthToken):
@@ -56,17 +56,10 @@ class ObtainTokenView(ObtainAuthToken):
         try:
             return super().post(request, *args, **kwargs)
         except ValidationError:
-            # django-axes marks the request it refused (AxesStandaloneBackend).
+            # django-axes marks the request it refused, and core.auth logs it.
             if getattr(request, "axes_locked_out", False):
-                security_log.warning(
-                    "login_locked_out",
-                    extra={
-                        "path": request.path,
-                        "client_ip": client_ip(request._request),
-                        "username": request.data.get("username")
-                        if isinstance(request.data, dict)
-                        else None,
-                    },
-                )
-                raise Throttled(detail="Too many failed logins; try again later.") from None
+                window = settings.AXES_COOLOFF_TIME.total_seconds()
+                raise Throttled(
+                    wait=window, detail="Too many failed logins; try again later."
+                ) from None
             raise

@@ -19,6 +19,7 @@ from tests.package.lint import RUFF, ruff_config
 ACCOUNTS_FILES = {
     "__init__.py",
     "apps.py",
+    "backends.py",
     "checks.py",
     "events.py",
     "receivers.py",
@@ -31,6 +32,7 @@ ACCOUNTS_FILES = {
     "migrations/__init__.py",
     "tests/__init__.py",
     "tests/test_flow.py",
+    "tests/test_login_limits.py",
     "tests/test_services.py",
 }
 WELCOMING = {

@@ -124,10 +124,13 @@ def test_sql_parameter_values_are_not_read_as_sql(project: SampleProject) -> Non
         "apps/billing/notes.py",
         "from django.db import connection\n\ndef note():\n"
         "    with connection.cursor() as cursor:\n"
-        "        cursor.execute(\n            'UPDATE billing_invoice SET note = %s WHERE id = %s',\n"
+        "        cursor.execute(\n"
+        "            'UPDATE billing_invoice SET note = %s WHERE id = %s',\n"
         "            ['moved from inventory_item', 1],\n        )\n"
         "        cursor.execute('SELECT 1', params=['inventory_item'])\n"
-        "        cursor.executemany('UPDATE billing_invoice SET note = %s', [('inventory_item',)])\n",
+        "        cursor.executemany(\n"
+        "            'UPDATE billing_invoice SET note = %s', [('inventory_item',)]\n"
+        "        )\n",
     )
 
     assert check(project, "--no-cache") == (0, ANY_REPORT)
@@ -376,6 +379,29 @@ def test_query_lookups_in_expressions_shortcuts_and_literal_keywords_are_read(
     assert_reported(report, "apps/billing/charges.py:9", "model-relations", "inventory.Item")
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Charge.objects.annotate(label=Value('shipment__item__name'))",
+        "Charge.objects.filter(shipment__note=Value('shipment__item__name'))",
+        "Charge.objects.annotate(label=models.Value('shipment__item__name'))",
+    ],
+)
+def test_a_string_passed_as_a_value_is_no_lookup(project: SampleProject, query: str) -> None:
+    project.declare("orders", "model_relations_to", "inventory")
+    project.write("apps/orders/shipments.py", SHIPMENT)
+    project.write(
+        "apps/billing/charges.py",
+        "from django.db import models\n"
+        "from django.db.models import Value\n\n"
+        "class Charge(models.Model):\n"
+        "    shipment = models.ForeignKey('orders.Shipment', on_delete=models.CASCADE)\n\n"
+        f"def rows():\n    return {query}\n",
+    )
+
+    assert check(project, "--no-cache") == (0, ANY_REPORT)
+
+
 def test_a_subquery_is_read_against_its_own_model(project: SampleProject) -> None:
     project.declare("orders", "model_relations_to", "inventory")
     project.write("apps/orders/shipments.py", SHIPMENT)
@@ -507,9 +533,11 @@ def test_modules_and_tasks_named_by_string_to_django_and_the_worker_are_read(
         ("\nfrom apps.billing.constants import STOCK_MODEL\n\n\n"
          "class StockLink(models.Model):\n"
          "    item = models.ForeignKey(STOCK_MODEL, on_delete=models.CASCADE)\n", 6),
-        ("\nfrom django.db.models.signals import post_save\nfrom django.dispatch import receiver\n\n"
+        ("\nfrom django.db.models.signals import post_save\n"
+         "from django.dispatch import receiver\n\n"
          "from apps.billing.constants import STOCK_MODEL\n\n\n"
-         "@receiver(post_save, sender=STOCK_MODEL)\ndef on_stock(sender, **kwargs):\n    pass\n", 8),
+         "@receiver(post_save, sender=STOCK_MODEL)\n"
+         "def on_stock(sender, **kwargs):\n    pass\n", 8),
     ],
 )  # fmt: skip
 def test_a_model_named_through_an_imported_string_constant_is_followed(

@@ -399,6 +399,28 @@ def test_a_failing_handler_in_a_task_fails_its_own_publication_only() -> None:
     ) == {1}
 
 
+def test_a_failed_batch_takes_others_along_one_by_one_only_for_so_long() -> None:
+    """The batch's bound holds after its failure: past TAKE_ALONG_SECONDS, one by one,
+    the task delivers its own publication only and leaves the others to their tasks."""
+    with mock.patch("modulith.events.delivery.enqueue"):
+        for thing_id in range(3):
+            publish(ThingStored(thing_id=thing_id))
+    first, *others = [
+        str(pk)
+        for pk in EventPublication.objects.order_by("next_attempt_at").values_list("pk", flat=True)
+    ]
+    failures_left["count"] = 1  # the batch fails: its own handler, first
+
+    with mock.patch("modulith.events.delivery.TAKE_ALONG_SECONDS", 0):
+        deliver_publications([first])
+    left = EventPublication.objects.filter(completed_at__isnull=True)
+
+    assert len(received) == 1
+    assert sorted(str(pk) for pk in left.values_list("pk", flat=True)) == sorted(others)
+    assert set(left.values_list("attempts", flat=True)) == {0}, "not attempted"
+    assert all(left.values_list("enqueued_at", flat=True)), "still claimed by their tasks"
+
+
 def test_old_completed_publications_are_pruned(settings: Settings) -> None:
     settings.EVENTS_KEEP_COMPLETED_DAYS = 7
     publish(ThingStored(thing_id=10))

@@ -94,6 +94,29 @@ def test_celery_queues_the_worker_entry_point(settings: Settings) -> None:
     delay.assert_called_once_with("apps.orders.tasks.archive_order", 4)
 
 
+def test_a_celery_pool_process_waits_briefly_for_its_last_result_to_be_read() -> None:
+    """Billiard's process, on its way out, waits for the worker to read its last
+    result: the Celery worker's start bounds that wait, which a warm shutdown can
+    otherwise spend whole (a result the worker no longer waits for is never read)."""
+    from billiard import pool
+    from celery.signals import worker_init
+
+    waited: list[float] = []
+    nothing_read = mock.Mock(value=0)
+    limit = pool.GUARANTEE_MESSAGE_CONSUMPTION_RETRY_LIMIT
+    with (
+        mock.patch.object(pool, "GUARANTEE_MESSAGE_CONSUMPTION_RETRY_LIMIT", limit),
+        mock.patch.object(pool.time, "sleep", waited.append),
+    ):
+        worker_init.send(sender=None)
+        consumed = pool.Worker._ensure_messages_consumed(
+            mock.Mock(on_ready_counter=nothing_read), completed=1
+        )
+
+    assert consumed is False
+    assert sum(waited) == pytest.approx(celery_adapter.POOL_EXIT_WAIT_SECONDS), "then exits"
+
+
 @pytest.mark.django_db
 def test_the_django_q2_schedule_sweeps_events_every_minute() -> None:
     from django_q.models import Schedule

@@ -311,8 +311,11 @@ def python_files(root: str) -> tuple[list[str], list[tuple[str, int, str]]]:
     """(paths relative to `root` of every `.py` file to read, problems of the walk)."""
     found: list[str] = []
     problems: list[tuple[str, int, str]] = []
-    directories: list[str] = []
+    # (folder, its inode): a folder's own entry names its inode, so only a linked
+    # folder costs a stat, to find where it leads (see `visited`).
+    directories: list[tuple[str, int | None]] = []
     try:
+        device = os.stat(root).st_dev
         top = list(os.scandir(root))
     except OSError as error:
         return [], [(".", 1, f"cannot be listed: {error.strerror or error}")]
@@ -326,20 +329,26 @@ def python_files(root: str) -> tuple[list[str], list[tuple[str, int, str]]]:
             and is_dir(entry)
             and not os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))
         ):
-            directories.append(name)
+            directories.append((name, inode(entry)))
+    # Folders read, by (device, inode): a link back to one would loop. A folder's
+    # inode comes from its entry, with the project's device (a folder mounted inside
+    # the project is read once more at most, through a link to it).
     visited: set[tuple[int, int]] = set()
     while directories:
-        directory = directories.pop()
+        directory, number = directories.pop()
         path = os.path.join(root, directory)
         try:
-            status = os.stat(path)
+            if number is None:
+                status = os.stat(path)
+                key = (status.st_dev, status.st_ino)
+            else:
+                key = (device, number)
             entries = os.scandir(path)
         except FileNotFoundError:
             continue  # a project without `config`, say
         except OSError as error:
             problems.append((directory, 1, f"cannot be listed: {error.strerror or error}"))
             continue
-        key = (status.st_dev, status.st_ino)
         if key in visited:
             problems.append((directory, 1, "links back to a folder read already (a loop)"))
             entries.close()
@@ -357,10 +366,19 @@ def python_files(root: str) -> tuple[list[str], list[tuple[str, int, str]]]:
                                 (f"{directory}/{name}", 1, "links to a folder outside the project")
                             )
                             continue
-                        directories.append(f"{directory}/{name}")
+                        directories.append((f"{directory}/{name}", inode(entry)))
             except OSError as error:
                 problems.append((directory, 1, f"cannot be listed: {error.strerror or error}"))
     return sorted(found), problems
+
+
+def inode(entry: os.DirEntry[str]) -> int | None:
+    """A folder's inode as its entry gives it; None for a link (or where the entry
+    cannot tell), whose target a stat must find."""
+    try:
+        return None if entry.is_symlink() else entry.inode() or None
+    except OSError:
+        return None
 
 
 def outside(path: str, root: str) -> bool:

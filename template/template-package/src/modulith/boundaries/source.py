@@ -1093,6 +1093,8 @@ def lookup_paths(call: ast.Call, arguments: list[ast.expr]) -> list[str]:
         if isinstance(inner, ast.Call):
             if isinstance(inner.func, ast.Attribute) and inner.func.attr in QUERY_METHODS:
                 continue  # a query of its own (a subquery): read where it stands
+            if (dotted(inner.func) or "").rpartition(".")[2] == "Value":
+                continue  # `Value("a__b")`: a literal value, not a lookup
             paths += [k.arg for k in inner.keywords if k.arg and "__" in k.arg]
             first = string(inner.args[0]) if inner.args else None
             if first and "__" in first:

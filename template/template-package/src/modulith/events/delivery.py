@@ -86,9 +86,13 @@ def deliver_publications(publication_ids: list[str]) -> None:
     recorded against its publication alone: a handler that succeeded before the
     failure runs a second time, as a durable handler may (they are idempotent). A
     batch of one runs its handler in a savepoint of that transaction instead.
+
+    Others' handlers start only within TAKE_ALONG_SECONDS of the task's start, in the
+    batch and one by one alike: the rest are left to their own tasks.
     """
     own = [UUID(pk) for pk in publication_ids]
     taken: list[UUID] = []
+    deadline = time.monotonic() + TAKE_ALONG_SECONDS
     try:
         with transaction.atomic():
             publications = take(own)
@@ -96,12 +100,14 @@ def deliver_publications(publication_ids: list[str]) -> None:
             if len(publications) == 1:
                 attempt_locked(publications[0])
             else:
-                complete_together(publications, own)  # a failure rolls it all back
+                complete_together(publications, own, deadline)  # a failure rolls it all back
     except Exception:
         logger.info("Delivering %d publications one by one", len(taken or own))
         if not connection.in_atomic_block:
             connection.close_if_unusable_or_obsolete()  # a lost one: a new one next
         for publication_id in taken or own:
+            if publication_id not in own and time.monotonic() >= deadline:
+                continue  # its own task delivers it
             deliver(str(publication_id))
 
 
@@ -115,14 +121,16 @@ def take(publication_ids: list[UUID]) -> list[EventPublication]:
     return publications
 
 
-def complete_together(publications: list[EventPublication], own: list[UUID]) -> None:
+def complete_together(
+    publications: list[EventPublication], own: list[UUID], deadline: float
+) -> None:
     """Run these locked publications' handlers and mark them complete; raise if any fails.
 
-    Others' handlers start only within TAKE_ALONG_SECONDS: slow handlers keep the task
-    short (under the worker's task timeout, quick to stop), the rest left to their tasks.
+    Others' handlers start only before `deadline` (of time.monotonic()): slow handlers
+    keep the task short (under the worker's task timeout, quick to stop), the rest left
+    to their tasks.
     """
     now = timezone.now()
-    deadline = time.monotonic() + TAKE_ALONG_SECONDS
     delivered = []
     for publication in publications:
         if publication.pk not in own and time.monotonic() >= deadline:
