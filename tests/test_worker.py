@@ -54,7 +54,9 @@ class WorkerProject:
         self.command = compose["services"]["worker"]["command"]
         self.worker = worker
         self.process: subprocess.Popen[str] | None = None
-        self.seen = ""
+        # Its output goes to a file: a pipe nobody reads while the test waits fills up
+        # (64 kB of log lines) and blocks the worker mid-write, so it never stops.
+        self.log = root.parent / f"{root.name}-worker.log"
 
     def flush_broker(self) -> None:
         """Empty this test's own Redis database: the broker loses every queued task."""
@@ -67,16 +69,23 @@ class WorkerProject:
         return self.manage("shell", "-c", code)
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            self.command, cwd=self.root, env=self.env, start_new_session=True,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
+        with self.log.open("a") as log:
+            self.process = subprocess.Popen(
+                self.command, cwd=self.root, env=self.env, start_new_session=True,
+                stdout=log, stderr=subprocess.STDOUT, text=True,
+            )  # fmt: skip
 
     def stop(self) -> int:
         """Ask the worker to finish: SIGTERM to its main process, as `docker compose stop`."""
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout=30)
+        try:
+            code = self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired as timeout:
+            self.kill()
+            raise AssertionError(
+                f"{self.worker}: no exit 30 s after SIGTERM\n{self.output()[-5000:]}"
+            ) from timeout
         self.process = None
         return code
 
@@ -87,22 +96,9 @@ class WorkerProject:
         self.process.wait(timeout=10)
         self.process = None
 
-    def peek(self) -> str:
-        """The worker's output so far, kept for `output`."""
-        self.seen += self.read()
-        return self.seen
-
     def output(self) -> str:
-        return self.peek()
-
-    def read(self) -> str:
-        if self.process is None or self.process.stdout is None:
-            return ""
-        os.set_blocking(self.process.stdout.fileno(), False)
-        try:
-            return self.process.stdout.read() or ""
-        except TypeError:  # nothing to read yet (a non-blocking text stream)
-            return ""
+        """Everything the worker has written so far."""
+        return self.log.read_text() if self.log.exists() else ""
 
     def query(self, sql: str) -> list[tuple[object, ...]]:
         with psycopg.connect(self.database) as connection:
@@ -366,7 +362,7 @@ def test_a_delivery_whose_connection_is_killed_records_its_attempt(
     project.env["EVENTS_RETRY_SECONDS"] = "3600"
     project.add_handler(CONNECTION_KILLING_HANDLER)
     project.start()
-    project.wait_for("the worker to run", lambda: "running" in project.peek())
+    project.wait_for("the worker to run", lambda: "running" in project.output())
     project.shell("from apps.orders import services; services.create_order(name='x')")
     project.wait_for(
         "the attempt to be recorded",
