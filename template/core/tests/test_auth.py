@@ -255,3 +255,11 @@ def test_a_locked_out_client_is_told_when_to_retry(user: User, settings: Setting
 
     assert answer.status_code == 429
     assert int(answer["Retry-After"]) == settings.AXES_COOLOFF_TIME.total_seconds()
+
+
+def test_logins_refused_during_a_lockout_are_not_recorded(user: User, settings: Settings) -> None:
+    settings.AXES_FAILURE_LIMIT = 2
+    statuses = [log_in_for_a_token(user.username, "wrong") for _ in range(5)]
+
+    assert statuses == [400, 429, 429, 429, 429]
+    assert [a.failures_since_start for a in AccessAttempt.objects.all()] == [2]
