@@ -311,13 +311,22 @@ def test_deliveries_waiting_in_the_queue_are_never_queued_again(settings: Settin
     ).exists(), "the claims of deliveries still waiting are refreshed"
 
 
+def published(count: int) -> list[str]:
+    """Publish `count` events without queuing their tasks; their publications' ids,
+    oldest first."""
+    with mock.patch("modulith.events.delivery.enqueue"):
+        for thing_id in range(count):
+            publish(ThingStored(thing_id=thing_id))
+    return [
+        str(pk)
+        for pk in EventPublication.objects.order_by("next_attempt_at").values_list("pk", flat=True)
+    ]
+
+
 def test_a_task_delivers_its_publications_in_one_transaction(
     django_assert_max_num_queries: Any,
 ) -> None:
-    with mock.patch("modulith.events.delivery.enqueue"):
-        for thing_id in range(50):
-            publish(ThingStored(thing_id=thing_id))
-    ids = [str(pk) for pk in EventPublication.objects.values_list("pk", flat=True)]
+    ids = published(50)
 
     # Begin, lock them all, mark them all complete, commit (one by one: 50 times that).
     with django_assert_max_num_queries(4):
@@ -333,13 +342,7 @@ def test_a_task_takes_along_publications_whose_tasks_wait_behind_it(
 ) -> None:
     """A backlog of one-publication tasks (queued as requests committed, while the worker
     was stopped) drains in batches; the tasks behind find their publications delivered."""
-    with mock.patch("modulith.events.delivery.enqueue"):
-        for thing_id in range(120):
-            publish(ThingStored(thing_id=thing_id))
-    ids = [
-        str(pk)
-        for pk in EventPublication.objects.order_by("next_attempt_at").values_list("pk", flat=True)
-    ]
+    ids = published(120)
     EventPublication.objects.filter(pk=ids[-1]).update(enqueued_at=None)  # the sweep's to queue
     EventPublication.objects.filter(pk=ids[-2]).update(
         next_attempt_at=timezone.now() + timedelta(hours=1)  # a retry, not due yet
@@ -362,13 +365,7 @@ def test_a_task_takes_along_publications_whose_tasks_wait_behind_it(
 def test_a_task_takes_others_along_only_for_so_long() -> None:
     """Slow handlers: past TAKE_ALONG_SECONDS a task delivers its own publication only,
     and leaves the others it locked to their own tasks."""
-    with mock.patch("modulith.events.delivery.enqueue"):
-        for thing_id in range(3):
-            publish(ThingStored(thing_id=thing_id))
-    first, *others = [
-        str(pk)
-        for pk in EventPublication.objects.order_by("next_attempt_at").values_list("pk", flat=True)
-    ]
+    first, *others = published(3)
 
     with mock.patch("modulith.events.delivery.TAKE_ALONG_SECONDS", 0):
         deliver_publications([first])
@@ -380,10 +377,7 @@ def test_a_task_takes_others_along_only_for_so_long() -> None:
 
 
 def test_a_failing_handler_in_a_task_fails_its_own_publication_only() -> None:
-    with mock.patch("modulith.events.delivery.enqueue"):
-        for thing_id in range(3):
-            publish(ThingStored(thing_id=thing_id))
-    ids = [str(pk) for pk in EventPublication.objects.values_list("pk", flat=True)]
+    ids = published(3)
     failures_left["count"] = 2  # the task's transaction, then one publication's own
 
     deliver_publications(ids)
@@ -402,13 +396,7 @@ def test_a_failing_handler_in_a_task_fails_its_own_publication_only() -> None:
 def test_a_failed_batch_takes_others_along_one_by_one_only_for_so_long() -> None:
     """The batch's bound holds after its failure: past TAKE_ALONG_SECONDS, one by one,
     the task delivers its own publication only and leaves the others to their tasks."""
-    with mock.patch("modulith.events.delivery.enqueue"):
-        for thing_id in range(3):
-            publish(ThingStored(thing_id=thing_id))
-    first, *others = [
-        str(pk)
-        for pk in EventPublication.objects.order_by("next_attempt_at").values_list("pk", flat=True)
-    ]
+    first, *others = published(3)
     failures_left["count"] = 1  # the batch fails: its own handler, first
 
     with mock.patch("modulith.events.delivery.TAKE_ALONG_SECONDS", 0):
