@@ -344,6 +344,21 @@ SHIPMENT = (
 )
 
 
+def write_charge_query(project: SampleProject, imports: str, query: str) -> None:
+    """billing's Charge, related to orders' Shipment (which is related to inventory's
+    Item), and a function returning `query` on line 9 of apps/billing/charges.py when
+    `imports` is two lines."""
+    project.declare("orders", "model_relations_to", "inventory")
+    project.write("apps/orders/shipments.py", SHIPMENT)
+    project.write(
+        "apps/billing/charges.py",
+        f"from django.db import models\n{imports}\n\n"
+        "class Charge(models.Model):\n"
+        "    shipment = models.ForeignKey('orders.Shipment', on_delete=models.CASCADE)\n\n"
+        f"def rows():\n    return {query}\n",
+    )
+
+
 @pytest.mark.parametrize(
     "query",
     [
@@ -361,17 +376,11 @@ SHIPMENT = (
 def test_query_lookups_in_expressions_shortcuts_and_literal_keywords_are_read(
     project: SampleProject, query: str
 ) -> None:
-    project.declare("orders", "model_relations_to", "inventory")
-    project.write("apps/orders/shipments.py", SHIPMENT)
-    project.write(
-        "apps/billing/charges.py",
-        "from django.db import models\n"
+    imports = (
         "from django.db.models import Count, F, Max, Prefetch, Q\n"
-        "from django.shortcuts import get_object_or_404\n\n"
-        "class Charge(models.Model):\n"
-        "    shipment = models.ForeignKey('orders.Shipment', on_delete=models.CASCADE)\n\n"
-        f"def rows():\n    return {query}\n",
+        "from django.shortcuts import get_object_or_404"
     )
+    write_charge_query(project, imports, query)
 
     status, report = check(project, "--no-cache")
 
@@ -388,16 +397,7 @@ def test_query_lookups_in_expressions_shortcuts_and_literal_keywords_are_read(
     ],
 )
 def test_a_string_passed_as_a_value_is_no_lookup(project: SampleProject, query: str) -> None:
-    project.declare("orders", "model_relations_to", "inventory")
-    project.write("apps/orders/shipments.py", SHIPMENT)
-    project.write(
-        "apps/billing/charges.py",
-        "from django.db import models\n"
-        "from django.db.models import Value\n\n"
-        "class Charge(models.Model):\n"
-        "    shipment = models.ForeignKey('orders.Shipment', on_delete=models.CASCADE)\n\n"
-        f"def rows():\n    return {query}\n",
-    )
+    write_charge_query(project, "from django.db.models import Value", query)
 
     assert check(project, "--no-cache") == (0, ANY_REPORT)
 
