@@ -34,9 +34,13 @@ def test_a_wrong_password_gets_no_token(user: User) -> None:
     assert log_in_for_a_token(user.username, "wrong") == 400
 
 
-def log_in_for_a_token(username: str, password: str, address: str = "203.0.113.1") -> int:
-    response = APIClient(REMOTE_ADDR=address).post(
-        reverse("api-token"), {"username": username, "password": password}, format="json"
+def log_in_for_a_token(
+    username: str, password: str, address: str = "203.0.113.1", client: Client | None = None
+) -> int:
+    """POST /auth/token/ from `address`: as a new client, unless one is given."""
+    data = {"username": username, "password": password}
+    response = (client or Client()).post(
+        reverse("api-token"), data, content_type="application/json", REMOTE_ADDR=address
     )
     return response.status_code
 
@@ -134,11 +138,6 @@ def owners_device(user: User, way: str) -> Client:
     return client
 
 
-def token_status(client: Client, username: str, password: str, address: str) -> int:
-    data = {"username": username, "password": password}
-    return client.post(reverse("api-token"), data, REMOTE_ADDR=address).status_code
-
-
 @pytest.mark.parametrize("way", ["admin", "token"])
 def test_the_owners_device_logs_in_from_elsewhere_while_the_account_is_locked(
     user: User, settings: Settings, way: str
@@ -148,8 +147,8 @@ def test_the_owners_device_logs_in_from_elsewhere_while_the_account_is_locked(
     owner = owners_device(user, way)
     guess_from_many_addresses(user.username, 3)
 
-    assert token_status(Client(), user.username, PASSWORD, "192.0.2.77") == 429
-    assert token_status(owner, user.username, PASSWORD, "192.0.2.77") == 200
+    assert log_in_for_a_token(user.username, PASSWORD, "192.0.2.77") == 429
+    assert log_in_for_a_token(user.username, PASSWORD, "192.0.2.77", owner) == 200
     cookie = owner.cookies[DEVICE_COOKIE]
     assert (cookie["httponly"], cookie["secure"], cookie["samesite"]) == (True, True, "Lax")
     assert cookie["max-age"] == settings.LOGIN_DEVICE_COOKIE_AGE
@@ -177,7 +176,7 @@ def test_a_forged_device_cookie_is_not_trusted(user: User, settings: Settings, k
     client.cookies[DEVICE_COOKIE] = forged_cookie(user)[kind]
     guess_from_many_addresses(user.username, 3)
 
-    assert token_status(client, user.username, PASSWORD, "192.0.2.77") == 429
+    assert log_in_for_a_token(user.username, PASSWORD, "192.0.2.77", client) == 429
 
 
 def test_the_owners_device_is_held_to_the_limits_of_its_address(
@@ -186,9 +185,9 @@ def test_the_owners_device_is_held_to_the_limits_of_its_address(
     settings.AXES_FAILURE_LIMIT = 3
     owner = owners_device(user, "token")
     for _ in range(3):
-        token_status(owner, user.username, "wrong", "192.0.2.10")
+        log_in_for_a_token(user.username, "wrong", "192.0.2.10", owner)
 
-    assert token_status(owner, user.username, PASSWORD, "192.0.2.10") == 429
+    assert log_in_for_a_token(user.username, PASSWORD, "192.0.2.10", owner) == 429
 
 
 def test_anonymous_clients_are_throttled() -> None:
@@ -209,7 +208,7 @@ def test_a_new_password_revokes_the_device_cookie(user: User, settings: Settings
     user.save()
     guess_from_many_addresses(user.username, 3)
 
-    assert token_status(owner, user.username, "a-new-password-1", "192.0.2.77") == 429
+    assert log_in_for_a_token(user.username, "a-new-password-1", "192.0.2.77", owner) == 429
 
 
 def test_variants_of_a_name_share_its_counts(user: User, settings: Settings) -> None:
