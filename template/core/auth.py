@@ -166,14 +166,15 @@ def device_of(user: User) -> str:
 def is_device_of(request: HttpRequest, name: str) -> bool:
     """Whether the client holds the device cookie of a password login to the account
     `name` (login_name's), with the password it has now."""
-    value = request.COOKIES.get(DEVICE_COOKIE) and request.get_signed_cookie(
+    value = request.get_signed_cookie(
         DEVICE_COOKIE, default=None, salt=_DEVICE_SALT, max_age=settings.LOGIN_DEVICE_COOKIE_AGE
     )
     pk, _, _ = (value or "").partition(":")
     user = User.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
     if user is None or value != device_of(user):
         return False
-    return name in {login_name(None, {"username": user.get_username()}), user.email.casefold()}
+    names = {"username": user.get_username()}, {"email": user.email}
+    return name in {login_name(None, credentials) for credentials in names}
 
 
 class DeviceCookieMiddleware:
