@@ -106,9 +106,8 @@ def deliver_publications(publication_ids: list[str]) -> None:
         if not connection.in_atomic_block:
             connection.close_if_unusable_or_obsolete()  # a lost one: a new one next
         for publication_id in taken or own:
-            if publication_id not in own and time.monotonic() >= deadline:
-                continue  # its own task delivers it
-            deliver(str(publication_id))
+            if not left_to_its_task(publication_id, own, deadline):
+                deliver(str(publication_id))
 
 
 def take(publication_ids: list[UUID]) -> list[EventPublication]:
@@ -133,15 +132,20 @@ def complete_together(
     now = timezone.now()
     delivered = []
     for publication in publications:
-        if publication.pk not in own and time.monotonic() >= deadline:
-            continue  # its own task delivers it
-        run_handler(publication)
-        delivered.append(publication)
+        if not left_to_its_task(publication.pk, own, deadline):
+            run_handler(publication)
+            delivered.append(publication)
     for publication in delivered:
         publication.attempts += 1
         publication.enqueued_at = None
         publication.completed_at = now
     EventPublication.objects.bulk_update(delivered, ["attempts", "enqueued_at", "completed_at"])
+
+
+def left_to_its_task(publication_id: UUID, own: list[UUID], deadline: float) -> bool:
+    """Whether a publication taken along is left to its own task: once past `deadline`
+    (of time.monotonic()), a task runs only its own publications' handlers."""
+    return publication_id not in own and time.monotonic() >= deadline
 
 
 def deliver(publication_id: str) -> None:
